@@ -1,0 +1,48 @@
+# Voice: two commands set everything up on a fresh machine with Python 3.11+ and make.
+#   make run    serve Voice with demo data (SQLite by default) on 127.0.0.1:$(PORT)
+#   make test   lint and run the whole test suite
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+WORKERS ?= 2
+export FLASK_APP := voice
+
+.PHONY: run test lint venv chromium bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	@echo ""
+	@echo "Voice is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	@$(BIN)/flask demo-logins
+	@echo ""
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'voice:create_app()'
+
+lint: $(STAMP)
+	$(BIN)/ruff check voice tests bench migrations
+
+chromium:
+	@sh scripts/ensure-chromium
+
+test: $(STAMP) chromium lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,92 @@
+"""Voice: a customer voice platform. ``create_app`` builds the Flask app in named steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    from voice.config import Config, finish_config
+
+    app.config.from_object(Config)
+    if overrides:
+        app.config.update(overrides)
+    finish_config(app.config, app.instance_path)
+
+
+def register_extensions(app: Flask) -> None:
+    from voice import database  # noqa: F401 - installs the SQLite connection hooks
+    from voice.accounts import session as account_session
+    from voice.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    account_session.configure(login_manager)
+    import_models()
+
+
+def import_models() -> None:
+    """Every model module, so SQLAlchemy and Alembic see the whole schema."""
+    from voice.accounts import models as _accounts  # noqa: F401
+    from voice.areas import models as _areas  # noqa: F401
+    from voice.loop import models as _loop  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from voice.accounts.views import bp as accounts_bp
+    from voice.api import bp as api_bp
+    from voice.loop.views import bp as loop_bp
+    from voice.main.views import bp as main_bp
+
+    for blueprint in (main_bp, accounts_bp, loop_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from voice.error_pages import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from voice.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from voice.security import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from voice.cli import register
+
+    register(app)

@@ -1,0 +1,90 @@
+"""Register, log in, log out, and the profile page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from voice.accounts import service
+from voice.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from voice.auth import safe_next_url
+from voice.errors import ServiceError
+from voice.extensions import address_key, limiter
+from voice.forms import show_service_error
+
+bp = Blueprint("accounts", __name__)
+
+AUTH_LIMIT = "10 per minute;100 per hour"
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"], key_func=address_key)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = service.register(form.email.data, form.password.data, form.display_name.data)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            login_user(user)
+            flash(f"Welcome to Voice, {user.display_name}.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"], key_func=address_key)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors = ["Wrong email or password."]
+        else:
+            login_user(user)
+            flash(f"Signed in as {user.display_name}.", "success")
+            return redirect(safe_next_url(form.next.data) or url_for("main.home"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You are signed out.", "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+def profile():
+    profile_form = ProfileForm(prefix="profile", display_name=current_user.display_name)
+    password_form = PasswordForm(prefix="password")
+    if "profile-display_name" in request.form and profile_form.validate_on_submit():
+        try:
+            service.update_profile(current_user, profile_form.display_name.data)
+        except ServiceError as error:
+            show_service_error(profile_form, error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("accounts.profile"))
+    elif "password-new_password" in request.form and password_form.validate_on_submit():
+        try:
+            user = service.change_password(
+                current_user, password_form.current_password.data, password_form.new_password.data
+            )
+        except ServiceError as error:
+            show_service_error(password_form, error)
+        else:
+            login_user(user)  # this session stays; every other one ends
+            flash("Your password is changed. Other sessions were signed out.", "success")
+            return redirect(url_for("accounts.profile"))
+    status = 400 if profile_form.errors or password_form.errors else 200
+    return render_template(
+        "accounts/profile.html", profile_form=profile_form, password_form=password_form
+    ), status

@@ -1,0 +1,30 @@
+"""The JSON API under /api/v1 (../shared/API.md). Thin: it calls the same services
+as the pages. Each domain's calls live in a module of their own in this package."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, session
+
+from voice.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def check_csrf_for_cookie_sessions() -> None:
+    """A browser session must send X-CSRFToken with every change.
+
+    CSRF is an attack on cookie-borne credentials, so a call that carries a
+    bearer token, or no signed-in session at all, needs no CSRF token.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    if session.get("_user_id"):
+        csrf.protect()
+
+
+# The modules below add their routes to ``bp``; imported for that effect.
+from voice.api import accounts, loop  # noqa: E402, F401

@@ -1,0 +1,63 @@
+"""Accounts and tokens."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from voice.accounts import service
+from voice.accounts.models import User
+from voice.api import bp
+from voice.api.helpers import api_login_required, caller, json_body, money
+from voice.extensions import address_key, limiter
+
+
+def user_json(user: User, viewer: User | None = None) -> dict:
+    """A user as the contract shows it; the email only to the user and staff."""
+    data = {
+        "id": user.id,
+        "display_name": user.display_name,
+        "role": user.role,
+        "balance": money(user.balance),
+    }
+    if viewer is not None and (viewer.id == user.id or viewer.is_staff):
+        data["email"] = user.email
+    return data
+
+
+def _text(data: dict, key: str) -> str:
+    value = data.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
+@bp.post("/accounts")
+@limiter.limit("10 per minute;100 per hour", key_func=address_key)
+def create_account():
+    data = json_body()
+    user = service.register(_text(data, "email"), _text(data, "password"),
+                            _text(data, "display_name"))
+    return {"user": user_json(user, user)}, 201
+
+
+@bp.post("/tokens")
+@limiter.limit("10 per minute;100 per hour", key_func=address_key)
+def create_token():
+    data = json_body()
+    token = service.issue_token(_text(data, "email"), _text(data, "password"))
+    return {"token": token}, 201
+
+
+@bp.delete("/tokens/current")
+@api_login_required
+def delete_current_token():
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        service.revoke_token(header.removeprefix("Bearer ").strip())
+    return "", 204
+
+
+@bp.get("/me")
+@api_login_required
+def me():
+    user = caller()
+    return user_json(user, current_user)

@@ -1,0 +1,37 @@
+"""Reading and creating product areas."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from voice.areas.models import Area
+from voice.database import write_transaction
+from voice.errors import Conflict, Invalid
+from voice.extensions import db
+
+
+def all_areas() -> list[Area]:
+    return list(db.session.scalars(select(Area).order_by(Area.name)))
+
+
+def area_by_slug(slug: str) -> Area | None:
+    return db.session.scalar(select(Area).where(Area.slug == slug))
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+
+
+def create_area(name: str, description: str = "") -> Area:
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 80:
+        raise Invalid("An area's name has 2 to 80 characters.", field="name")
+    slug = slugify(name)
+    with write_transaction():
+        if area_by_slug(slug) is not None:
+            raise Conflict("An area with that name exists already.", code="area_exists")
+        area = Area(slug=slug, name=name, description=description.strip()[:500])
+        db.session.add(area)
+    return area

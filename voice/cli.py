@@ -1,0 +1,82 @@
+"""Flask commands: user management and demo data.
+
+    flask --app voice user create EMAIL --password P --role customer|staff|admin
+    flask --app voice user set-role EMAIL ROLE
+    flask --app voice demo
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from voice.accounts import service as accounts
+from voice.accounts.models import ROLES
+from voice.errors import ServiceError
+
+user_cli = AppGroup("user", help="Create users and change their roles.")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(ROLES), default="customer", show_default=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: from email).")
+def create_user(email: str, password: str, role: str, display_name: str | None) -> None:
+    """Create a user with a role."""
+    name = display_name or email.split("@", 1)[0]
+    try:
+        user = accounts.create_user(email, password, name, role=role)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@user_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(email: str, role: str) -> None:
+    """Change a user's role."""
+    try:
+        user = accounts.set_role(email, role)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{user.email} is now {user.role}.")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
+def demo(if_empty: bool) -> None:
+    """Fill an empty database with a small, realistic company."""
+    from voice.demo import seed_demo
+
+    if accounts.count_users() > 0:
+        if if_empty:
+            click.echo("The database has data; demo data not loaded.")
+            return
+        raise click.ClickException("The database is not empty; demo data goes in an empty one.")
+    seed_demo()
+    click.echo("Demo data loaded.")
+    print_demo_logins()
+
+
+@click.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo accounts' sign-in details."""
+    print_demo_logins()
+
+
+def print_demo_logins() -> None:
+    from voice.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    click.echo(f"Demo sign-ins (password for each: {DEMO_PASSWORD}):")
+    for role, email in DEMO_LOGINS:
+        click.echo(f"  {role:9} {email}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo)
+    app.cli.add_command(demo_logins)

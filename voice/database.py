@@ -1,0 +1,77 @@
+"""Transactions that cannot lose an update, on SQLite and PostgreSQL alike.
+
+PostgreSQL: services lock the rows they change (``SELECT ... FOR UPDATE``) or
+change counters with one atomic ``UPDATE``.
+
+SQLite: pysqlite's own transaction handling is switched off, so SQLAlchemy
+emits ``BEGIN`` itself. A service that writes opens its transaction with
+:func:`write_transaction`, which issues ``BEGIN IMMEDIATE``: the write lock is
+taken before the first read, so two writers queue on the busy timeout instead
+of one failing when it upgrades a read lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from voice.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+IMMEDIATE = "voice_immediate"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    immediate = conn.get_execution_options().get(IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run the block as one write transaction: committed whole or rolled back whole.
+
+    Whatever read-only transaction the request had open (loading the user, say)
+    is ended first, so on SQLite the write lock is taken before the first read
+    of the block. A service called from inside another's block joins the outer
+    transaction instead of committing it early.
+    """
+    session = db.session()  # the request's Session, not the scoped proxy
+    if session.info.get(IMMEDIATE):
+        yield
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+    session.info[IMMEDIATE] = True
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(IMMEDIATE, None)

@@ -1,0 +1,41 @@
+"""Demo data: a small company, made through the service functions, never raw inserts.
+
+Each domain's ``demo.seed`` adds its part; they run in order, each building on the
+people and areas made before it. A fixed random seed makes every run the same.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from voice.accounts.models import User
+
+DEMO_PASSWORD = "voice-demo"
+DEMO_LOGINS = [
+    ("customer", "alice.martin@customer.example"),
+    ("staff", "maya.okafor@northwind.example"),
+    ("admin", "admin@northwind.example"),
+]
+
+
+@dataclass
+class DemoWorld:
+    """What the earlier steps made, for the later ones to use."""
+
+    rng: random.Random
+    admin: User | None = None
+    staff: list[User] = field(default_factory=list)
+    customers: list[User] = field(default_factory=list)
+    areas: dict = field(default_factory=dict)  # slug -> Area
+    ideas: list = field(default_factory=list)
+
+
+def seed_demo() -> DemoWorld:
+    """Load every domain's demo data, in order."""
+    from voice.accounts import demo as accounts_demo
+
+    world = DemoWorld(rng=random.Random(20261124))
+    for step in (accounts_demo.seed,):
+        step(world)
+    return world

@@ -1,0 +1,1 @@
+"""Notifications and the mail outbox: how customers hear back."""

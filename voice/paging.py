@@ -1,0 +1,55 @@
+"""Pages of a list: one query for the rows, one for the total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from voice.errors import Invalid
+from voice.extensions import db
+
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def parse_paging(args, default_per_page: int = 20) -> tuple[int, int]:
+    """Read ``page`` and ``per_page`` from query arguments; Invalid when malformed."""
+    try:
+        page = int(args.get("page", 1))
+        per_page = int(args.get("per_page", default_per_page))
+    except (TypeError, ValueError):
+        raise Invalid("page and per_page must be whole numbers.", code="invalid_paging") from None
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise Invalid(
+            f"page starts at 1 and per_page is between 1 and {MAX_PER_PAGE}.",
+            code="invalid_paging",
+        )
+    return page, per_page
+
+
+def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(rows.scalars()) if scalars else list(rows)
+    return Page(items=items, page=page, per_page=per_page, total=total or 0)
