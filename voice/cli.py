@@ -77,6 +77,9 @@ def print_demo_logins() -> None:
 
 
 def register(app: Flask) -> None:
+    from voice.loop.commands import mail_cli
+
     app.cli.add_command(user_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(demo)
     app.cli.add_command(demo_logins)

@@ -29,13 +29,18 @@ class DemoWorld:
     customers: list[User] = field(default_factory=list)
     areas: dict = field(default_factory=dict)  # slug -> Area
     ideas: list = field(default_factory=list)
+    surveys: list = field(default_factory=list)
+    markets: list = field(default_factory=list)
 
 
 def seed_demo() -> DemoWorld:
     """Load every domain's demo data, in order."""
     from voice.accounts import demo as accounts_demo
+    from voice.ideas import demo as ideas_demo
+    from voice.markets import demo as markets_demo
+    from voice.surveys import demo as surveys_demo
 
     world = DemoWorld(rng=random.Random(20261124))
-    for step in (accounts_demo.seed,):
+    for step in (accounts_demo.seed, ideas_demo.seed, surveys_demo.seed, markets_demo.seed):
         step(world)
     return world

@@ -1,0 +1,5 @@
+"""The surveys calls of the API contract."""
+
+from __future__ import annotations
+
+from voice.api import bp  # noqa: F401 - routes are added to the API blueprint

@@ -1,0 +1,1 @@
+"""The ideas domain (see ../shared/DESIGN.md)."""

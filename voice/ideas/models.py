@@ -1,0 +1,3 @@
+"""Models of the ideas domain."""
+
+from __future__ import annotations

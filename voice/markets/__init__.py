@@ -1,0 +1,1 @@
+"""The markets domain (see ../shared/DESIGN.md)."""

@@ -1,0 +1,3 @@
+"""Models of the markets domain."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of the surveys domain."""
+
+from __future__ import annotations
