@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Every model module, so SQLAlchemy and Alembic see the whole schema."""
     from voice.accounts import models as _accounts  # noqa: F401
+    from voice.admin import models as _admin  # noqa: F401
     from voice.areas import models as _areas  # noqa: F401
     from voice.ideas import models as _ideas  # noqa: F401
     from voice.loop import models as _loop  # noqa: F401
@@ -63,6 +64,7 @@ def import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from voice.accounts.views import bp as accounts_bp
+    from voice.admin.views import bp as admin_bp
     from voice.api import bp as api_bp
     from voice.ideas.views import bp as ideas_bp
     from voice.loop.views import bp as loop_bp
@@ -70,7 +72,9 @@ def register_blueprints(app: Flask) -> None:
     from voice.markets.views import bp as markets_bp
     from voice.surveys.views import bp as surveys_bp
 
-    for blueprint in (main_bp, accounts_bp, ideas_bp, surveys_bp, markets_bp, loop_bp, api_bp):
+    for blueprint in (
+        main_bp, accounts_bp, ideas_bp, surveys_bp, markets_bp, loop_bp, admin_bp, api_bp
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -36,11 +36,14 @@ class DemoWorld:
 def seed_demo() -> DemoWorld:
     """Load every domain's demo data, in order."""
     from voice.accounts import demo as accounts_demo
+    from voice.admin import demo as admin_demo
     from voice.ideas import demo as ideas_demo
     from voice.markets import demo as markets_demo
     from voice.surveys import demo as surveys_demo
 
     world = DemoWorld(rng=random.Random(20261124))
-    for step in (accounts_demo.seed, ideas_demo.seed, surveys_demo.seed, markets_demo.seed):
+    steps = (accounts_demo.seed, ideas_demo.seed, surveys_demo.seed, markets_demo.seed,
+             admin_demo.seed)
+    for step in steps:
         step(world)
     return world

@@ -23,6 +23,8 @@ idea_created = voice_signals.signal("idea-created")
 idea_voted = voice_signals.signal("idea-voted")
 #: sender: Idea; kwargs: old_status, new_status, note, actor.
 idea_status_changed = voice_signals.signal("idea-status-changed")
+#: sender: Idea (the survivor); kwargs: duplicate (the merged Idea), actor.
+idea_merged = voice_signals.signal("idea-merged")
 #: sender: Comment (of an idea). A public comment was posted.
 comment_created = voice_signals.signal("comment-created")
 
@@ -35,3 +37,8 @@ market_traded = voice_signals.signal("market-traded")
 market_resolved = voice_signals.signal("market-resolved")
 #: sender: Market; kwargs: note, actor.
 market_voided = voice_signals.signal("market-voided")
+
+#: sender: User (a staff member or admin); kwargs: action (e.g. "idea.status",
+#: "market.resolve", "user.role"), target_type, target_id, detail (a short text).
+#: The staff side writes every one of these to the audit log.
+staff_acted = voice_signals.signal("staff-acted")

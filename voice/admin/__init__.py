@@ -1,0 +1,1 @@
+"""The staff side: teams, routing rules, cases, dashboards, audit log."""

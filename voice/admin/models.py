@@ -1,0 +1,3 @@
+"""Models of the staff side."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""Staff pages under /admin."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
