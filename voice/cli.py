@@ -3,12 +3,17 @@
     flask --app voice user create EMAIL --password P --role customer|staff|admin
     flask --app voice user set-role EMAIL ROLE
     flask --app voice demo
+    flask --app voice backup PATH
+    flask --app voice restore PATH --yes
 """
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from voice.accounts import service as accounts
@@ -76,6 +81,37 @@ def print_demo_logins() -> None:
         click.echo(f"  {role:9} {email}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Back the database up to PATH (SQLite online backup, or pg_dump)."""
+    from voice.backup import backup
+
+    try:
+        click.echo(backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path))
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm: the current data is replaced.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup at PATH (stop the servers first)."""
+    from voice.backup import restore_sqlite
+    from voice.extensions import db
+
+    if not yes:
+        raise click.ClickException("This replaces the current data; run again with --yes.")
+    db.engine.dispose()
+    try:
+        click.echo(restore_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], path))
+    except (RuntimeError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+
+
 def register(app: Flask) -> None:
     from voice.loop.commands import mail_cli
 
@@ -83,3 +119,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
