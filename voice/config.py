@@ -56,6 +56,7 @@ class Config:
 
     RATELIMIT_ENABLED = env_flag("VOICE_RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("VOICE_RATELIMIT_STORAGE_URL", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("VOICE_RATELIMIT_KEY_PREFIX", "voice")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "fixed-window"
 
