@@ -155,8 +155,7 @@ class LoadResult:
 
 def write_requests(lines: list[dict]) -> Path:
     """Write prepared requests ({method, path, token?, body?}) for the Lua script."""
-    handle = tempfile.NamedTemporaryFile("w", suffix=".req", delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile("w", suffix=".req", delete=False) as handle:
         for line in lines:
             handle.write("\t".join([
                 line.get("method", "GET"), line["path"], line.get("token", ""),
