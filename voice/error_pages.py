@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import contextlib
+
+from flask import Flask, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -70,10 +72,19 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_down(error: OperationalError):
-        db.session.rollback()
+        """503, rendered without touching the database; the pool reconnects when it is back."""
         app.logger.error("database error: %s", error)
-        return respond(503, "unavailable",
-                       "The database is not answering. Try again in a moment.")
+        with contextlib.suppress(OperationalError):
+            db.session.rollback()
+        message = "The database is not answering."
+        if wants_json():
+            return respond(503, "unavailable", f"{message} Try again in a moment.")
+        # Rendered straight from the environment: context processors (the signed-in
+        # user, the unread count) would ask the database that is down.
+        page = app.jinja_env.get_template("errors/unavailable.html").render(
+            message=message, url_for=url_for
+        )
+        return page, 503, {"Retry-After": "15"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

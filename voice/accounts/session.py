@@ -16,6 +16,8 @@ def configure(login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
+        if request.headers.get("Authorization"):
+            return None  # a request that names its credentials is judged by them alone
         return service.load_session_user(session_id)
 
     @login_manager.request_loader
