@@ -27,4 +27,4 @@ def check_csrf_for_cookie_sessions() -> None:
 
 
 # The modules below add their routes to ``bp``; imported for that effect.
-from voice.api import accounts, admin, ideas, loop, markets, surveys  # noqa: E402, F401
+from voice.api import accounts, admin, ideas, loop, markets, openapi, surveys  # noqa: E402, F401
