@@ -18,7 +18,7 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def obj(required: list[str] | None = None, **properties: Schema) -> Schema:
+def obj(required: list[str] | None = None, /, **properties: Schema) -> Schema:
     schema: Schema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
