@@ -27,6 +27,12 @@ run: $(STAMP)
 	@echo "Voice is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@$(BIN)/flask demo-logins
 	@echo ""
+	@if [ -n "$$VOICE_SMTP_URL" ]; then echo "Mail: delivered over SMTP in the background."; \
+	else echo "Mail: VOICE_SMTP_URL is not set, so mails are printed here instead of sent."; fi
+	@export VOICE_BASE_URL="$${VOICE_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
+	$(BIN)/flask mail send --loop --interval 5 & mail_pid=$$!; \
+	trap 'kill $$mail_pid 2>/dev/null; wait $$mail_pid 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'voice:create_app()'
 
 lint: $(STAMP)

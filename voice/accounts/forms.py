@@ -37,3 +37,19 @@ class PasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
     )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)],
+                       description="The address you sign in with.")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=8, max=200)],
+        description="At least 8 characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -199,3 +201,92 @@ def revoke_token(raw_token: str) -> None:
 
 def count_users() -> int:
     return db.session.scalar(select(func.count(User.id)))
+
+
+# --- password reset by mail -----------------------------------------------------------
+
+RESET_SALT = "voice-password-reset"
+RESET_MAX_AGE = 3600  # seconds; app.config["PASSWORD_RESET_MAX_AGE"] overrides it
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _reset_max_age() -> int:
+    return int(current_app.config.get("PASSWORD_RESET_MAX_AGE", RESET_MAX_AGE))
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password or the session version does: a used link is dead."""
+    material = f"{user.password_hash}:{user.session_version}".encode()
+    return hashlib.sha256(material).hexdigest()[:24]
+
+
+def password_reset_token(user: User) -> str:
+    """A signed, timed token for this user, bound to the current password."""
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset mail if an active account has this email; the same outcome otherwise.
+
+    The caller shows one answer either way, so nobody learns which addresses
+    have an account. Invalid only for text that is not an email address.
+    """
+    from voice.loop.service import queue_mail, site_url
+
+    email = normalise_email(email)
+    with write_transaction():
+        user = user_by_email(email)
+        if user is None or not user.active:
+            return
+        queue_mail(
+            user,
+            kind="password_reset",
+            subject="Set a new password for Voice",
+            template="password_reset",
+            context={
+                "reset_url": site_url("accounts.reset_password",
+                                      token=password_reset_token(user)),
+                "valid_minutes": _reset_max_age() // 60,
+            },
+        )
+
+
+_BAD_LINK = ("This password reset link is not valid or was already used. "
+             "Ask for a new one below.")
+_OLD_LINK = "This password reset link has expired. Ask for a new one below."
+
+
+def _user_for_reset_token(token: str, *, lock: bool = False) -> User:
+    try:
+        data = _reset_serializer().loads(token, max_age=_reset_max_age())
+        user_id, fingerprint = int(data["u"]), str(data["p"])
+    except SignatureExpired:
+        raise Invalid(_OLD_LINK, code="expired_token") from None
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise Invalid(_BAD_LINK, code="invalid_token") from None
+    stmt = select(User).where(User.id == user_id).execution_options(populate_existing=True)
+    if lock:
+        stmt = stmt.with_for_update()
+    user = db.session.scalar(stmt)
+    if user is None or not user.active or not secrets.compare_digest(
+        fingerprint, _password_fingerprint(user)
+    ):
+        raise Invalid(_BAD_LINK, code="invalid_token")
+    return user
+
+
+def check_password_reset_token(token: str) -> User:
+    """The user a reset link is for; Invalid (``expired_token``/``invalid_token``) otherwise."""
+    return _user_for_reset_token(token)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link then stops working, every
+    session ends and every API token is revoked (set_password)."""
+    check_password_rules(new_password)
+    with write_transaction():
+        user = _user_for_reset_token(token, lock=True)
+        return set_password(user.id, new_password)

@@ -6,7 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from voice.accounts import service
-from voice.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from voice.accounts.forms import (
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from voice.auth import safe_next_url
 from voice.errors import ServiceError
 from voice.extensions import address_key, limiter
@@ -15,6 +22,14 @@ from voice.forms import show_service_error
 bp = Blueprint("accounts", __name__)
 
 AUTH_LIMIT = "10 per minute;100 per hour"
+# Reset mails: per client address, and per email address asked for (any address, known
+# or not, so the limit itself reveals nothing).
+RESET_LIMIT = "5 per minute;20 per hour"
+RESET_EMAIL_LIMIT = "3 per hour"
+
+
+def reset_email_key() -> str:
+    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -88,3 +103,59 @@ def profile():
     return render_template(
         "accounts/profile.html", profile_form=profile_form, password_form=password_form
     ), status
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"], key_func=address_key)
+@limiter.limit(RESET_EMAIL_LIMIT, methods=["POST"], key_func=reset_email_key)
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        try:
+            service.request_password_reset(form.email.data)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            # The same answer whether or not the address has an account.
+            return render_template("accounts/reset_sent.html", email=form.email.data)
+    status = 400 if form.errors else 200
+    return render_template("accounts/reset_request.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"], key_func=address_key)
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    try:
+        user = service.check_password_reset_token(token)
+    except ServiceError as error:
+        return _no_referrer(render_template(
+            "accounts/reset_password.html", form=None, link_error=error.message,
+            request_form=ResetRequestForm(formdata=None),
+        ), 400)
+    if form.validate_on_submit():
+        try:
+            service.reset_password(token, form.password.data)
+        except ServiceError as error:
+            if error.field == "password":
+                show_service_error(form, error)
+            else:  # the link was used in the meantime
+                return _no_referrer(render_template(
+                    "accounts/reset_password.html", form=None, link_error=error.message,
+                    request_form=ResetRequestForm(formdata=None),
+                ), 400)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash("Your new password is set and every other session is signed out. "
+                  "Sign in with the new password.", "success")
+            return redirect(url_for("accounts.login"))
+    status = 400 if form.errors else 200
+    return _no_referrer(render_template(
+        "accounts/reset_password.html", form=form, email=user.email
+    ), status)
+
+
+def _no_referrer(body: str, status: int = 200):
+    """The token is in the address: never send it on as a Referer."""
+    return body, status, {"Referrer-Policy": "no-referrer"}
