@@ -1,0 +1,520 @@
+"""The markets service on both databases: exact money, refusals, settlement, concurrency."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, func, select
+
+from tests.conftest import run_in_threads
+from voice.accounts.models import User
+from voice.clock import utcnow
+from voice.errors import Conflict, Forbidden, Invalid, NotFound
+from voice.extensions import db
+from voice.loop.models import Notification
+from voice.markets import service
+from voice.markets.models import LedgerEntry, Market, MarketEvent, Outcome, Position, Trade
+from voice.markets.service import parse_shares, price_trade
+
+
+def new_market(app, staff, outcomes=("Yes", "No"), liquidity=100, **kwargs):
+    with app.app_context():
+        market = service.create_market(staff, "Will offline mode ship by March?", list(outcomes),
+                                       liquidity=liquidity, **kwargs)
+        outcome_ids = [o.id for o in service.get_market(market.id).outcomes]
+        return market.id, outcome_ids
+
+
+def balance(app, user) -> int:
+    with app.app_context():
+        return db.session.get(User, user.id).balance
+
+
+def books(app) -> service.Books:
+    with app.app_context():
+        return service.audit_books()
+
+
+# --- the grant --------------------------------------------------------------------------
+
+
+def test_customers_get_the_starting_grant_staff_do_not(app, customer, staff, admin):
+    assert balance(app, customer) == 100_000  # 1,000 points in hundredths
+    assert balance(app, staff) == 0 and balance(app, admin) == 0
+    with app.app_context():
+        rows = db.session.scalars(select(LedgerEntry)).all()
+        assert [(r.user_id, r.kind, r.amount) for r in rows] == [(customer.id, "grant", 100_000)]
+    assert books(app).balanced
+
+
+# --- creating markets ---------------------------------------------------------------------
+
+
+def test_create_market_records_b_outcomes_and_the_first_price_point(app, staff):
+    market_id, outcome_ids = new_market(app, staff, outcomes=("A", "B", "C"), liquidity="250.5")
+    with app.app_context():
+        view = service.get_market(market_id)
+        assert view.market.liquidity == 25_050
+        assert [o.label for o in view.outcomes] == ["A", "B", "C"]
+        assert view.prices == pytest.approx([1 / 3] * 3)
+        assert view.subsidy == math.ceil(25_050 * math.log(3))
+        assert view.status == "open"
+        assert len(service.price_history(market_id)) == 1
+        assert [e.kind for e in service.market_events(market_id)] == ["created"]
+
+
+def test_a_subsidy_gives_b_over_ln_n(app, staff):
+    with app.app_context():
+        market = service.create_market(staff, "Four-way question?", ["a", "b", "c", "d"],
+                                       subsidy=Decimal("138.63"))
+        assert market.liquidity == round(138.63 / math.log(4) * 100)  # b ≈ 100.00
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "kwargs", "field"),
+    [
+        (["Yes"], {"liquidity": 100}, "outcomes"),
+        ([f"o{i}" for i in range(21)], {"liquidity": 100}, "outcomes"),
+        (["Yes", "yes"], {"liquidity": 100}, "outcomes"),
+        (["Yes", "No"], {"liquidity": 0}, "liquidity"),
+        (["Yes", "No"], {"liquidity": -5}, "liquidity"),
+        (["Yes", "No"], {"liquidity": "nan"}, "liquidity"),
+        (["Yes", "No"], {"liquidity": math.inf}, "liquidity"),
+        (["Yes", "No"], {"liquidity": 1e9}, "liquidity"),
+        (["Yes", "No"], {}, "liquidity"),
+        (["Yes", "No"], {"liquidity": 100, "subsidy": 50}, "liquidity"),
+        (["Yes", "No"], {"subsidy": 0}, "subsidy"),
+        (["Yes", "No"], {"liquidity": 100, "idea_id": 999}, "idea_id"),
+        (["Yes", "No"], {"liquidity": 100, "closes_at": utcnow() - timedelta(hours=1)},
+         "closes_at"),
+    ],
+)
+def test_create_market_refuses_bad_input(app, staff, outcomes, kwargs, field):
+    with app.app_context():
+        with pytest.raises(Invalid) as refused:
+            service.create_market(staff, "Will it ship?", outcomes, **kwargs)
+        assert refused.value.field == field
+        assert db.session.scalar(select(func.count(Market.id))) == 0
+
+
+def test_only_staff_create_markets(app, customer):
+    with app.app_context(), pytest.raises(Forbidden):
+        service.create_market(customer, "Will it ship?", ["Yes", "No"], liquidity=100)
+
+
+def test_wording_is_editable_only_before_the_first_trade(app, staff, customer):
+    market_id, outcome_ids = new_market(app, staff)
+    with app.app_context():
+        service.edit_market(staff, market_id, question="Will offline mode ship by April?",
+                            outcomes=["Ships", "Slips"], description="New words")
+        view = service.get_market(market_id)
+        assert view.market.question == "Will offline mode ship by April?"
+        assert [o.label for o in view.outcomes] == ["Ships", "Slips"]
+        with pytest.raises(Invalid):
+            service.edit_market(staff, market_id, question="Three now?", outcomes=["a", "b", "c"])
+        service.trade(customer.id, market_id, outcome_ids[0], shares=1_000_000)
+        with pytest.raises(Conflict) as refused:
+            service.edit_market(staff, market_id, question="Changed after trading",
+                                outcomes=["Ships", "Slips"])
+        assert refused.value.code == "market_has_trades"
+        assert db.session.get(Market, market_id).question == "Will offline mode ship by April?"
+
+
+# --- trading: the published values ---------------------------------------------------------
+
+
+def test_buying_ten_shares_costs_5_13(app, staff, customer):
+    market_id, (yes, no) = new_market(app, staff)
+    with app.app_context():
+        result = service.trade(customer.id, market_id, yes, shares=10 * 1_000_000)
+        assert result.trade.cost == 513  # 5.124948 rounded up
+        assert result.balance == 100_000 - 513
+        assert result.prices[0] == pytest.approx(0.524979, abs=1e-6)
+        market = db.session.get(Market, market_id)
+        assert market.maker_balance == 513
+        assert db.session.get(Outcome, yes).shares == 10_000_000
+        position = db.session.scalar(select(Position).where(Position.user_id == customer.id))
+        assert (position.shares, position.cost_basis, position.net_spend) == (10_000_000, 513, 513)
+    assert books(app).balanced
+
+
+def test_spending_ten_buys_19_090282_shares(app, staff, customer):
+    market_id, (yes, _no) = new_market(app, staff)
+    with app.app_context():
+        result = service.trade(customer.id, market_id, yes, spend=1000)
+        # 19.090283 exactly would cost 10.000000...; rounded down to the millionth
+        assert result.trade.shares == 19_090_282
+        assert result.trade.cost == 1000
+        assert result.balance == 99_000
+
+
+def test_buy_then_sell_back_loses_the_rounding(app, staff, customer):
+    market_id, (yes, _no) = new_market(app, staff)
+    with app.app_context():
+        service.trade(customer.id, market_id, yes, shares=10_000_000)
+        sold = service.trade(customer.id, market_id, yes, sell_all=True)
+        assert sold.trade.shares == -10_000_000
+        assert sold.trade.cost == -512  # 5.124948 rounded down
+        assert sold.balance == 100_000 - 1
+        position = db.session.scalar(select(Position).where(Position.user_id == customer.id))
+        assert (position.shares, position.cost_basis, position.realised) == (0, 0, -1)
+        assert db.session.get(Market, market_id).maker_balance == 1
+    assert books(app).balanced
+
+
+def test_a_partial_sale_realises_profit_on_average_cost(app, staff, make_user):
+    market_id, (yes, _no) = new_market(app, staff)
+    alice, bob = make_user(), make_user()
+    with app.app_context():
+        service.trade(alice.id, market_id, yes, shares=20_000_000)
+        service.trade(bob.id, market_id, yes, shares=50_000_000)
+        sale = service.trade(alice.id, market_id, yes, shares=-5_000_000)
+        position = db.session.scalar(select(Position).where(Position.user_id == alice.id))
+        bought = 100_000 - db.session.get(User, alice.id).balance - sale.trade.cost
+        removed = bought * 5 // 20
+        assert position.cost_basis == bought - removed
+        assert position.realised == -sale.trade.cost - removed
+        assert position.realised > 0  # the price rose after bob's buy
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+
+def expect_refusal(app, error_type, code, **trade_kwargs):
+    with app.app_context(), pytest.raises(error_type) as refused:
+        service.trade(**trade_kwargs)
+    assert refused.value.code == code
+
+
+def test_trade_refusals_change_nothing(app, staff, customer, make_user):
+    market_id, (yes, no) = new_market(app, staff)
+    other_id, (other_yes, _) = new_market(app, staff)
+    base = {"user_id": customer.id, "market_id": market_id}
+    expect_refusal(app, Invalid, "invalid_outcome", outcome_id=other_yes, shares=1_000_000,
+                   **base)
+    expect_refusal(app, Invalid, "invalid_outcome", outcome_id="x", shares=1_000_000, **base)
+    expect_refusal(app, Conflict, "insufficient_shares", outcome_id=yes, shares=-1, **base)
+    expect_refusal(app, Conflict, "insufficient_shares", outcome_id=yes, sell_all=True, **base)
+    expect_refusal(app, Conflict, "insufficient_balance", outcome_id=yes, spend=100_001, **base)
+    expect_refusal(app, Invalid, "invalid_trade", outcome_id=yes, shares=1, spend=1, **base)
+    expect_refusal(app, Invalid, "invalid_shares", outcome_id=yes, shares=0, **base)
+    expect_refusal(app, Invalid, "invalid_spend", outcome_id=yes, spend=-5, **base)
+    expect_refusal(app, Forbidden, "forbidden", user_id=staff.id, market_id=market_id,
+                   outcome_id=yes, shares=1_000_000)
+    expect_refusal(app, NotFound, "not_found", user_id=customer.id, market_id=9999,
+                   outcome_id=yes, shares=1_000_000)
+    # limits: the quote is 5.13; a limit of 5.12 is passed, 5.13 is not
+    expect_refusal(app, Conflict, "price_moved", outcome_id=yes, shares=10_000_000,
+                   max_cost=Decimal("5.12"), **base)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Trade.id))) == 0
+        assert db.session.get(User, customer.id).balance == 100_000
+        assert db.session.get(Outcome, yes).shares == 0
+        service.trade(customer.id, market_id, yes, shares=10_000_000, max_cost=Decimal("5.13"))
+    expect_refusal(app, Conflict, "price_moved", outcome_id=yes, shares=-10_000_000,
+                   min_proceeds=Decimal("5.13"), **base)
+    expect_refusal(app, Conflict, "insufficient_shares", outcome_id=yes, shares=-10_000_001,
+                   **base)
+    assert books(app).balanced
+
+
+def test_buying_beyond_the_balance_is_refused(app, staff, customer):
+    market_id, (yes, _no) = new_market(app, staff)
+    # 2000 shares at b=100 cost ≈ 2000 − 69.3 points: more than the 1,000 granted
+    expect_refusal(app, Conflict, "insufficient_balance", user_id=customer.id,
+                   market_id=market_id, outcome_id=yes, shares=2_000 * 1_000_000)
+
+
+def test_price_moved_carries_a_fresh_quote(app, staff, make_user):
+    market_id, (yes, _no) = new_market(app, staff)
+    alice, bob = make_user(), make_user()
+    with app.app_context():
+        first = service.quote(market_id, yes, shares=10_000_000)
+        service.trade(bob.id, market_id, yes, shares=30_000_000)
+        with pytest.raises(service.PriceMoved) as moved:
+            service.trade(alice.id, market_id, yes, shares=10_000_000,
+                          max_cost=Decimal(first.cost) / 100)
+        assert moved.value.quote.cost > first.cost
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "abc", "", None, True, 0, "0.0000001",
+                                   "1e12", 1e300, [1]])
+def test_bad_share_counts_are_refused(value):
+    with pytest.raises(Invalid):
+        parse_shares(value)
+
+
+def test_share_counts_are_exact_to_the_millionth():
+    assert parse_shares("1.2345678") == 1_234_567
+    assert parse_shares(-2.5) == -2_500_000
+    assert parse_shares("1000000") == 1_000_000 * 1_000_000
+    with pytest.raises(Invalid):
+        parse_shares(-1, signed=False)
+    assert service.parse_points("10.009", "spend") == 1000
+    for bad in ("0.001", "-1", "nan", "1e7"):
+        with pytest.raises(Invalid):
+            service.parse_points(bad, "spend")
+
+
+def test_no_trade_after_close_time_or_settlement(app, staff, customer):
+    closes = utcnow() + timedelta(hours=1)
+    market_id, (yes, _no) = new_market(app, staff, closes_at=closes)
+    expect_refusal(app, Conflict, "market_not_open", user_id=customer.id, market_id=market_id,
+                   outcome_id=yes, shares=1_000_000, now=closes + timedelta(seconds=1))
+    with app.app_context():
+        assert service.get_market(market_id).status == "open"
+        service.trade(customer.id, market_id, yes, shares=1_000_000)
+        service.resolve_market(staff, market_id, yes)
+    expect_refusal(app, Conflict, "market_not_open", user_id=customer.id, market_id=market_id,
+                   outcome_id=yes, sell_all=True)
+
+
+# --- resolve and void ---------------------------------------------------------------------------
+
+
+def test_resolve_pays_each_winning_share_one_point(app, staff, make_user):
+    market_id, (yes, no) = new_market(app, staff)
+    alice, bob = make_user(), make_user()
+    with app.app_context():
+        a = service.trade(alice.id, market_id, yes, shares=30_500_000)
+        b = service.trade(bob.id, market_id, no, shares=12_000_000)
+        service.resolve_market(staff, market_id, yes, note="Shipped on 2 March.")
+        assert db.session.get(User, alice.id).balance == 100_000 - a.trade.cost + 3_050
+        assert db.session.get(User, bob.id).balance == 100_000 - b.trade.cost
+        market = db.session.get(Market, market_id)
+        assert market.status == "resolved" and market.resolved_outcome_id == yes
+        assert market.resolved_by_id == staff.id and market.resolution_note == "Shipped on 2 March."
+        assert market.maker_balance == a.trade.cost + b.trade.cost - 3_050
+        # the maker's loss is bounded by b ln 2
+        assert -market.maker_balance <= math.ceil(10_000 * math.log(2))
+        position = db.session.scalar(select(Position).where(Position.user_id == alice.id))
+        assert (position.shares, position.settled_shares) == (0, 30_500_000)
+        assert position.realised == 3_050 - a.trade.cost
+        notices = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
+        assert [(n.user_id, n.kind) for n in notices] == [(alice.id, "market_resolved"),
+                                                          (bob.id, "market_resolved")]
+        assert notices[0].link == f"/markets/{market_id}"
+        assert [e.kind for e in service.market_events(market_id)] == ["created", "resolved"]
+        for again in (lambda: service.resolve_market(staff, market_id, no),
+                      lambda: service.void_market(staff, market_id)):
+            with pytest.raises(Conflict) as refused:
+                again()
+            assert refused.value.code == "market_settled"
+        assert db.session.get(User, bob.id).balance == 100_000 - b.trade.cost
+    assert books(app).balanced
+
+
+def test_resolve_refuses_an_outcome_of_another_market_and_customers(app, staff, customer):
+    market_id, _ids = new_market(app, staff)
+    _other, (other_yes, _) = new_market(app, staff)
+    with app.app_context():
+        with pytest.raises(Invalid):
+            service.resolve_market(staff, market_id, other_yes)
+        with pytest.raises(Forbidden):
+            service.resolve_market(customer, market_id, _ids[0])
+        assert db.session.get(Market, market_id).status == "open"
+
+
+def test_void_refunds_net_spend_and_claws_back_profit(app, staff, make_user):
+    market_id, (yes, no) = new_market(app, staff)
+    second_id, (second_yes, _) = new_market(app, staff, liquidity=1000)
+    alice, bob, carol = make_user(), make_user(), make_user()
+    with app.app_context():
+        a_buy = service.trade(alice.id, market_id, yes, shares=100_000_000)
+        b_buy = service.trade(bob.id, market_id, yes, shares=400_000_000)
+        a_sell = service.trade(alice.id, market_id, yes, sell_all=True)
+        profit = -a_sell.trade.cost - a_buy.trade.cost
+        assert profit > 0
+        c_buy = service.trade(carol.id, market_id, no, shares=5_000_000)
+        # alice spends all but 3.00 points in another market: the clawback is short
+        spend = db.session.get(User, alice.id).balance - 300
+        service.trade(alice.id, second_id, second_yes, spend=spend)
+        left = db.session.get(User, alice.id).balance
+        assert left >= 300
+        service.void_market(staff, market_id, note="The question was ambiguous.")
+        assert db.session.get(User, alice.id).balance == max(0, left - profit)
+        assert db.session.get(User, bob.id).balance == 100_000
+        assert db.session.get(User, carol.id).balance == 100_000
+        market = db.session.get(Market, market_id)
+        assert market.status == "voided"
+        assert market.unrecovered == profit - left
+        assert market.maker_balance == -market.unrecovered
+        event_row = db.session.scalar(select(MarketEvent).where(MarketEvent.kind == "voided"))
+        assert event_row.data["unrecovered"] == profit - left
+        assert event_row.data["refunded"] == b_buy.trade.cost + c_buy.trade.cost
+        assert event_row.note == "The question was ambiguous."
+        kinds = db.session.scalars(select(Notification.kind)).all()
+        assert sorted(kinds) == ["market_voided"] * 3
+        with pytest.raises(Conflict):
+            service.void_market(staff, market_id)
+    assert books(app).balanced
+
+
+# --- rounding never pays a trader -------------------------------------------------------------
+
+
+states = st.lists(st.integers(-300_000_000, 300_000_000), min_size=2, max_size=6)
+
+
+@given(states, st.integers(100, 100_000), st.integers(1, 500_000_000), st.data())
+@settings(max_examples=300, deadline=None)
+def test_a_buy_sell_cycle_never_profits(q, liquidity, shares, data):
+    index = data.draw(st.integers(0, len(q) - 1))
+    buy = price_trade(q, liquidity, index, shares=shares)
+    after = list(q)
+    after[index] += shares
+    sell = price_trade(after, liquidity, index, shares=-shares)
+    assert buy.cost >= 1
+    assert -sell.cost <= buy.cost
+
+
+@given(states, st.integers(100, 100_000), st.integers(1, 10_000_000), st.data())
+@settings(max_examples=300, deadline=None)
+def test_spending_never_gets_more_than_paid_for(q, liquidity, spend, data):
+    index = data.draw(st.integers(0, len(q) - 1))
+    try:
+        bought = price_trade(q, liquidity, index, spend=spend)
+    except Invalid:
+        return  # too small to buy a millionth
+    assert 1 <= bought.cost <= spend
+    # those shares priced on their own cost the same: the charge covers them
+    assert price_trade(q, liquidity, index, shares=bought.shares).cost == bought.cost
+    after = list(q)
+    after[index] += bought.shares
+    assert -price_trade(after, liquidity, index, shares=-bought.shares).cost <= bought.cost
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(-50_000_000, 80_000_000)),
+                min_size=1, max_size=30), st.integers(500, 50_000))
+@settings(max_examples=200, deadline=None)
+def test_round_trips_of_any_sequence_leave_the_maker_whole(trades, liquidity):
+    """Trade any sequence, then undo it: the maker ends with at least what it started."""
+    q = [0, 0, 0]
+    maker = 0
+    done = []
+    for index, shares in trades:
+        if shares == 0:
+            continue
+        maker += price_trade(q, liquidity, index, shares=shares).cost
+        q[index] += shares
+        done.append((index, shares))
+    for index, shares in reversed(done):
+        maker += price_trade(q, liquidity, index, shares=-shares).cost
+        q[index] -= shares
+    assert q == [0, 0, 0]
+    assert maker >= 0
+
+
+# --- concurrency -------------------------------------------------------------------------------
+
+
+def test_concurrent_traders_lose_nothing(app, staff, make_user):
+    market_id, (yes, no, later) = new_market(app, staff, outcomes=("Yes", "No", "Later"))
+    traders = [make_user() for _ in range(14)]
+    outcome_ids = [yes, no, later]
+
+    def work(i: int):
+        user = traders[i]
+        mine = outcome_ids[i % 3]
+        done = []
+        done.append(service.trade(user.id, market_id, mine, shares=(i + 1) * 1_000_000))
+        done.append(service.trade(user.id, market_id, outcome_ids[(i + 1) % 3],
+                                  spend=250 + 37 * i))
+        done.append(service.trade(user.id, market_id, mine, shares=-500_000))
+        if i % 2:
+            done.append(service.trade(user.id, market_id, outcome_ids[(i + 1) % 3],
+                                      sell_all=True))
+        done.append(service.trade(user.id, market_id, mine, spend=99))
+        return [r.trade.shares for r in done]
+
+    results = run_in_threads(app, work, len(traders))
+    assert [r for r in results if isinstance(r, Exception)] == []
+    with app.app_context():
+        trades = db.session.scalar(select(func.count(Trade.id)))
+        assert trades == sum(len(r) for r in results) == 14 * 4 + 7
+        q_total = sum(o.shares for o in db.session.scalars(select(Outcome)))
+        assert q_total == sum(sum(r) for r in results)
+        audit = service.audit_books()
+        assert audit.user_mismatches == {} and audit.maker_mismatches == {}
+        assert audit.q_mismatches == {}
+        assert audit.users_total + audit.makers_total == 14 * 100_000 == audit.grants_total
+        assert db.session.get(Market, market_id).trade_count == trades
+        assert len(service.price_history(market_id)) == trades + 1
+
+
+def test_concurrent_sells_cannot_oversell(app, staff, customer):
+    market_id, (yes, _no) = new_market(app, staff)
+    with app.app_context():
+        service.trade(customer.id, market_id, yes, shares=5_000_000)
+
+    def work(i: int):
+        return service.trade(customer.id, market_id, yes, shares=-1_000_000)
+
+    results = run_in_threads(app, work, 8)
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(refused) == 3 and {r.code for r in refused} == {"insufficient_shares"}
+    with app.app_context():
+        assert db.session.get(Outcome, yes).shares == 0
+    assert books(app).balanced
+
+
+# --- reading: positions, leaderboard, linked markets ---------------------------------------------
+
+
+def count_queries(app):
+    counter = {"n": 0}
+
+    def before(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):  # not SQLite's BEGIN
+            counter["n"] += 1
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    return counter, lambda: event.remove(db.engine, "before_cursor_execute", before)
+
+
+def test_positions_and_leaderboard(app, staff, make_user):
+    market_id, (yes, no) = new_market(app, staff)
+    alice, bob, _carol = make_user(), make_user(), make_user()
+    with app.app_context():
+        a = service.trade(alice.id, market_id, yes, shares=50_000_000)
+        b = service.trade(bob.id, market_id, no, shares=10_000_000)
+        grouped = service.positions_for(alice.id)
+        assert len(grouped) == 1
+        row = grouped[0].rows[0]
+        price = service.get_market(market_id).prices[0]
+        assert row.value == math.floor(50 * price * 100)
+        assert row.unrealised == row.value - a.trade.cost
+        board = service.leaderboard()
+        assert board.total == 3
+        worth = {r.user_id: r.net_worth for r in board.items}
+        assert worth[alice.id] == 100_000 - a.trade.cost + row.value
+        assert worth[bob.id] == 100_000 - b.trade.cost + math.floor(10 * (1 - price) * 100)
+        assert [r.rank for r in board.items] == [1, 2, 3]
+        assert board.items[0].net_worth >= board.items[1].net_worth >= board.items[2].net_worth
+
+
+def test_linked_markets_in_one_query(app, staff):
+    from voice.ideas.models import Idea
+
+    with app.app_context():
+        ideas = [Idea(title=f"Idea {i}", description="") for i in range(3)]
+        db.session.add_all(ideas)
+        db.session.commit()
+        idea_ids = [i.id for i in ideas]
+    first, (yes, _) = new_market(app, staff, idea_id=idea_ids[0])
+    second, _ids = new_market(app, staff, outcomes=("A", "B", "C"), idea_id=idea_ids[1])
+    with app.app_context():
+        counter, stop = count_queries(app)
+        linked = service.linked_markets(idea_ids)
+        stop()
+        assert counter["n"] == 1
+        assert set(linked) == {idea_ids[0], idea_ids[1]}
+        assert linked[idea_ids[0]] == service.LinkedMarket(first, "Will offline mode ship by "
+                                                           "March?", 0.5, "open")
+        assert linked[idea_ids[1]].probability == pytest.approx(1 / 3)
+        assert service.linked_markets([]) == {}

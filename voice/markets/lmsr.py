@@ -1,0 +1,197 @@
+"""Hanson's logarithmic market scoring rule (LMSR) for 2 to 20 outcomes.
+
+Pure maths on floats and numpy arrays: no Flask, no database. ``q`` is the vector
+of outstanding shares per outcome, ``b`` the liquidity (both in points/shares).
+
+    C(q)      = b · ln Σ exp(q_i / b)            the cost function
+    p(q)      = softmax(q / b)                   the prices, in (0, 1), summing to 1
+    cost of δ = C(q + δ) − C(q)
+
+Every function is evaluated in log space, shifted by the maximum (log-sum-exp),
+with ``log1p``/``expm1`` near zero, so q/b up to ±1e6 (and beyond) gives finite,
+correct values where the textbook formula overflows to inf or returns nan.
+
+Money rounding is not done here: the service rounds charges up and proceeds
+down with exact integers (see ``voice.markets.service``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MIN_OUTCOMES = 2
+MAX_OUTCOMES = 20
+
+__all__ = [
+    "MIN_OUTCOMES", "MAX_OUTCOMES", "cost", "prices", "log_prices", "trade_cost",
+    "buy_cost", "sell_proceeds", "shares_for_spend", "shares_to_sell_for",
+    "max_sale_proceeds", "worst_case_loss", "liquidity_for_subsidy", "subsidy_for_liquidity",
+]
+
+
+def _vector(q, b: float) -> tuple[np.ndarray, float]:
+    """``q`` as a float vector of 2..20 finite values, ``b`` a finite positive float."""
+    x = np.asarray(q, dtype=float)
+    if x.ndim != 1 or not MIN_OUTCOMES <= x.size <= MAX_OUTCOMES:
+        raise ValueError(f"q needs {MIN_OUTCOMES} to {MAX_OUTCOMES} outcomes")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("q must be finite")
+    b = float(b)
+    if not (math.isfinite(b) and b > 0):
+        raise ValueError("b must be a finite positive number")
+    return x, b
+
+
+def _index(x: np.ndarray, i: int) -> int:
+    i = int(i)
+    if not 0 <= i < x.size:
+        raise ValueError("no such outcome")
+    return i
+
+
+def _lse(v: np.ndarray) -> float:
+    """log Σ exp(v_i), shifted by the maximum so nothing overflows."""
+    m = float(np.max(v))
+    return m + math.log(float(np.sum(np.exp(v - m))))
+
+
+def _softplus(z: float) -> float:
+    """log(1 + e^z) without overflow."""
+    if z > 0:
+        return z + math.log1p(math.exp(-z))
+    return math.log1p(math.exp(z))
+
+
+def _log_expm1(t: float) -> float:
+    """log(e^t − 1) for t > 0, without overflow for large t."""
+    if t > 30:
+        return t + math.log1p(-math.exp(-t))
+    return math.log(math.expm1(t))
+
+
+def cost(q, b: float) -> float:
+    """C(q) = b · ln Σ exp(q_i / b)."""
+    x, b = _vector(q, b)
+    return b * _lse(x / b)
+
+
+def log_prices(q, b: float) -> np.ndarray:
+    """ln p_i, exact even where p_i underflows to 0."""
+    x, b = _vector(q, b)
+    z = x / b
+    return z - _lse(z)
+
+
+def _log_rest(x: np.ndarray, b: float, i: int) -> float:
+    """ln(1 − p_i) = ln Σ_{j≠i} p_j, exact even where p_i rounds to 1."""
+    z = x / b
+    return _lse(np.delete(z, i)) - _lse(z)
+
+
+def prices(q, b: float) -> np.ndarray:
+    """p = softmax(q / b): each in (0, 1) (up to float resolution), summing to 1."""
+    x, b = _vector(q, b)
+    z = x / b
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e)
+
+
+def trade_cost(q, delta, b: float) -> float:
+    """C(q + δ) − C(q) for any trade vector δ, computed without cancellation.
+
+    C(q + δ) − C(q) = b · ln Σ p_i e^{δ_i / b}; for small steps this is
+    b · log1p(Σ p_i expm1(δ_i / b)), otherwise a log-sum-exp over ln p_i + δ_i / b.
+    """
+    x, b = _vector(q, b)
+    d = np.asarray(delta, dtype=float)
+    if d.shape != x.shape or not np.all(np.isfinite(d)):
+        raise ValueError("delta must be a finite vector shaped like q")
+    t = d / b
+    logp = log_prices(x, b)
+    if float(np.max(np.abs(t))) < 1.0:
+        return b * math.log1p(float(np.sum(np.exp(logp) * np.expm1(t))))
+    return b * _lse(logp + t)
+
+
+def buy_cost(q, i: int, shares: float, b: float) -> float:
+    """C(q + s·e_i) − C(q) = b · ln(1 + p_i (e^{s/b} − 1)); negative ``shares`` sell."""
+    x, b = _vector(q, b)
+    i = _index(x, i)
+    t = float(shares) / b
+    if not math.isfinite(t):
+        raise ValueError("shares must be finite")
+    logp_i = float(log_prices(x, b)[i])
+    if t == 0:
+        return 0.0
+    if t > 0:
+        # ln(1 + p (e^t − 1)) = softplus(ln p + ln(e^t − 1))
+        return b * _softplus(logp_i + _log_expm1(t))
+    # selling: ln((1 − p) + p e^t), both terms positive: no cancellation
+    v = np.array([_log_rest(x, b, i), logp_i + t])
+    return b * _lse(v)
+
+
+def sell_proceeds(q, i: int, shares: float, b: float) -> float:
+    """What selling ``shares`` (> 0) of outcome i returns: C(q) − C(q − s·e_i)."""
+    if not shares >= 0:
+        raise ValueError("shares must be non-negative")
+    return -buy_cost(q, i, -float(shares), b)
+
+
+def shares_for_spend(q, i: int, spend: float, b: float) -> float:
+    """The shares of outcome i that ``spend`` buys: Δ = b · ln(1 + (e^{M/b} − 1) / p_i)."""
+    x, b = _vector(q, b)
+    i = _index(x, i)
+    m = float(spend) / b
+    if not (math.isfinite(m) and m >= 0):
+        raise ValueError("spend must be finite and non-negative")
+    if m == 0:
+        return 0.0
+    logp_i = float(log_prices(x, b)[i])
+    return b * _softplus(_log_expm1(m) - logp_i)
+
+
+def shares_to_sell_for(q, i: int, amount: float, b: float) -> float:
+    """The shares of outcome i to sell to receive ``amount``.
+
+    Solves C(q) − C(q − s·e_i) = A: s = −b · ln(1 − (1 − e^{−A/b}) / p_i). Selling
+    shares of i can return at most b · ln(1 / (1 − p_i)); beyond that: ValueError.
+    """
+    x, b = _vector(q, b)
+    i = _index(x, i)
+    a = float(amount) / b
+    if not (math.isfinite(a) and a >= 0):
+        raise ValueError("amount must be finite and non-negative")
+    if a == 0:
+        return 0.0
+    logp_i = float(log_prices(x, b)[i])
+    log_rest = _log_rest(x, b, i)
+    # 1 − (1 − e^{−a}) / p = (e^{−a} − (1 − p)) / p, taken in log space:
+    # s/b = a + ln p − ln(1 − e^{ln(1−p) + a})
+    if log_rest + a >= 0:
+        raise ValueError("no sale of this outcome returns that much")
+    return b * (a + logp_i - math.log(-math.expm1(log_rest + a)))
+
+
+def max_sale_proceeds(q, i: int, shares_held: float, b: float) -> float:
+    """The most a holder of ``shares_held`` of outcome i can receive: selling them all."""
+    return sell_proceeds(q, i, shares_held, b)
+
+
+def worst_case_loss(b: float, n: int) -> float:
+    """The market maker's largest possible loss: b · ln n."""
+    if not (math.isfinite(b) and b > 0) or not MIN_OUTCOMES <= n <= MAX_OUTCOMES:
+        raise ValueError("b must be positive and n between 2 and 20")
+    return b * math.log(n)
+
+
+subsidy_for_liquidity = worst_case_loss
+
+
+def liquidity_for_subsidy(subsidy: float, n: int) -> float:
+    """The liquidity b whose worst-case loss is ``subsidy``: b = S / ln n."""
+    if not (math.isfinite(subsidy) and subsidy > 0) or not MIN_OUTCOMES <= n <= MAX_OUTCOMES:
+        raise ValueError("subsidy must be positive and n between 2 and 20")
+    return subsidy / math.log(n)
