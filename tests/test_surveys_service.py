@@ -1,0 +1,563 @@
+"""The surveys service: builder rules, answering rules, results, trend and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import run_in_threads
+from voice import signals
+from voice.clock import utcnow
+from voice.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from voice.extensions import db
+from voice.surveys import service
+from voice.surveys.models import Answer, Response, Survey, Tally, UsedResponseToken
+
+EVERY_KIND = [
+    {"kind": "nps", "prompt": "How likely are you to recommend us to a friend?"},
+    {"kind": "csat", "prompt": "How satisfied are you?"},
+    {"kind": "ces", "prompt": "How easy was it?", "required": False},
+    {"kind": "rating", "prompt": "Rate the app", "required": False},
+    {"kind": "single_choice", "prompt": "Which plan?", "choices": ["Free", "Pro", "Team"]},
+    {"kind": "multi_choice", "prompt": "What do you use?", "required": False,
+     "choices": ["Editor", "Reports", "API"]},
+    {"kind": "text", "prompt": "Anything else?", "required": False},
+]
+
+
+def make_survey(actor, questions=None, **details):
+    details.setdefault("title", "Quarterly check-in")
+    details.setdefault("status", "open")
+    return service.create_survey(actor, questions=questions or EVERY_KIND, **details)
+
+
+def qids(survey) -> dict[str, int]:
+    return {q.kind: q.id for q in survey.questions}
+
+
+def good_answers(survey, **overrides) -> dict[int, object]:
+    ids = qids(survey)
+    answers = {ids["nps"]: 9, ids["csat"]: 4, ids["ces"]: 2, ids["rating"]: 5,
+               ids["single_choice"]: "Pro", ids["multi_choice"]: ["Editor", "API"],
+               ids["text"]: "Lovely."}
+    for kind, value in overrides.items():
+        if value is None:
+            answers.pop(ids[kind])
+        else:
+            answers[ids[kind]] = value
+    return answers
+
+
+def counts() -> tuple[int, int, int]:
+    return (db.session.scalar(select(func.count(Response.id))),
+            db.session.scalar(select(func.count(Answer.id))),
+            db.session.scalar(select(func.coalesce(func.sum(Tally.count), 0))))
+
+
+# --- the builder --------------------------------------------------------------------------
+
+
+def test_create_a_draft_with_every_kind(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff, status="draft", description="Tell us.")
+        assert survey.status == "draft"
+        assert [q.position for q in survey.questions] == [1, 2, 3, 4, 5, 6, 7]
+        assert [q.kind for q in survey.questions] == [q["kind"] for q in EVERY_KIND]
+        assert survey.questions[4].choices == ["Free", "Pro", "Team"]
+        assert survey.created_by_id == staff.id
+        assert service.get_survey(survey.id, staff).id == survey.id
+        with pytest.raises(NotFound):
+            service.get_survey(survey.id, customer)
+        with pytest.raises(Forbidden):
+            make_survey(customer)
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ({"kind": "stars", "prompt": "?"}, "kind"),
+        ({"kind": "nps", "prompt": "   "}, "prompt"),
+        ({"kind": "nps", "prompt": "x" * 501}, "prompt"),
+        ({"kind": "single_choice", "prompt": "Pick", "choices": ["Only one"]}, "choices"),
+        ({"kind": "multi_choice", "prompt": "Pick", "choices": ["A", "a"]}, "choices"),
+        ({"kind": "multi_choice", "prompt": "Pick", "choices": "A, B"}, "choices"),
+        ({"kind": "nps", "prompt": "Score", "choices": ["A", "B"]}, "choices"),
+        ({"kind": "nps", "prompt": "Score", "required": "yes"}, "required"),
+    ],
+)
+def test_bad_questions_are_refused(app, staff, question, field):
+    with app.app_context():
+        with pytest.raises(Invalid) as refused:
+            make_survey(staff, questions=[question])
+        assert refused.value.field == field
+        assert db.session.scalar(select(func.count(Survey.id))) == 0
+
+
+def test_survey_details_are_checked(app, staff):
+    now = utcnow()
+    with app.app_context():
+        with pytest.raises(Invalid) as refused:
+            make_survey(staff, title="  ")
+        assert refused.value.field == "title"
+        with pytest.raises(Invalid) as refused:
+            make_survey(staff, opens_at=now, closes_at=now - timedelta(hours=1))
+        assert refused.value.field == "closes_at"
+        with pytest.raises(Invalid) as refused:
+            make_survey(staff, area_slug="no-such-area")
+        assert refused.value.field == "area"
+
+
+def test_draft_questions_are_added_edited_moved_and_removed(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, questions=EVERY_KIND[:2], status="draft")
+        first, second = survey.questions
+        third = service.add_question(staff, survey.id, "single_choice", "Plan?", True,
+                                     ["A", "B"])
+        service.move_question(staff, third.id, "up")
+        assert [q.id for q in service.load_survey(survey.id).questions] == [
+            first.id, third.id, second.id]
+        service.move_question(staff, first.id, "up")  # already first: stays
+        service.edit_question(staff, first.id, "Would you recommend us?", False, kind="rating")
+        service.remove_question(staff, third.id)
+        reloaded = service.load_survey(survey.id)
+        assert [(q.id, q.position) for q in reloaded.questions] == [(first.id, 1),
+                                                                      (second.id, 2)]
+        assert (reloaded.questions[0].kind, reloaded.questions[0].prompt) == (
+            "rating", "Would you recommend us?")
+        assert reloaded.questions[0].required is False
+
+
+def test_publish_needs_a_question_and_a_future_close(app, staff):
+    with app.app_context():
+        empty = service.create_survey(staff, "Empty")
+        with pytest.raises(Invalid) as refused:
+            service.publish_survey(staff, empty.id)
+        assert refused.value.code == "no_questions"
+        past = make_survey(staff, status="draft",
+                           closes_at=utcnow() - timedelta(days=1))
+        with pytest.raises(Invalid):
+            service.publish_survey(staff, past.id)
+        survey = make_survey(staff, status="draft")
+        assert service.publish_survey(staff, survey.id).status == "open"
+        with pytest.raises(Conflict):
+            service.publish_survey(staff, survey.id)
+        assert service.close_survey(staff, survey.id).status == "closed"
+        with pytest.raises(Conflict):
+            service.close_survey(staff, survey.id)
+        assert service.set_status(staff, survey.id, "open").status == "open"  # reopened
+        with pytest.raises(Invalid):
+            service.set_status(staff, survey.id, "draft")
+
+
+def test_a_published_survey_keeps_its_results_intact(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=False)
+        ids = qids(survey)
+        service.submit_response(survey.id, customer, good_answers(survey))
+        # wording edits are fine
+        service.edit_question(staff, ids["nps"], "How likely are you to recommend Voice?", True)
+        # kind changes, lost choices and removals of answered questions are not
+        with pytest.raises(Conflict) as refused:
+            service.edit_question(staff, ids["csat"], "Satisfied?", True, kind="rating")
+        assert refused.value.code == "question_has_answers"
+        with pytest.raises(Conflict):
+            service.edit_question(staff, ids["single_choice"], "Plan?", True, ["Free", "Pro"])
+        with pytest.raises(Conflict):
+            service.edit_question(staff, ids["single_choice"], "Plan?", True,
+                                  ["Free", "Professional", "Team"])
+        with pytest.raises(Conflict):
+            service.remove_question(staff, ids["nps"])
+        with pytest.raises(Conflict) as refused:
+            service.update_survey(staff, survey.id, survey.title, "", True, None, None, None)
+        assert refused.value.field == "anonymous"
+        # adding a choice is fine; so is a new question, and removing an unanswered one
+        service.edit_question(staff, ids["single_choice"], "Plan?", True,
+                              ["Free", "Pro", "Team", "Enterprise"])
+        extra = service.add_question(staff, survey.id, "text", "One more thing?", False)
+        service.remove_question(staff, extra.id)
+        reloaded = service.load_survey(survey.id)
+        assert reloaded.questions[0].prompt == "How likely are you to recommend Voice?"
+        assert reloaded.questions[4].choices == ["Free", "Pro", "Team", "Enterprise"]
+        assert len(reloaded.questions) == 7
+        assert counts()[0] == 1
+
+
+def test_duplicate_copies_questions_but_not_answers(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff, description="Intro")
+        service.submit_response(survey.id, customer, good_answers(survey))
+        copy = service.duplicate_survey(staff, survey.id)
+        assert copy.id != survey.id and copy.status == "draft"
+        assert copy.title == "Copy of Quarterly check-in" and copy.description == "Intro"
+        assert [(q.kind, q.prompt, q.choices) for q in copy.questions] == [
+            (q.kind, q.prompt, q.choices) for q in survey.questions]
+        assert copy.response_count == 0
+        assert service.survey_results(copy.id)["questions"][0]["answered"] == 0
+
+
+# --- answering ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "bad"),
+    [
+        ("nps", -1), ("nps", 11), ("nps", 9.0), ("nps", True), ("nps", "9"),
+        ("csat", 0), ("csat", 6), ("ces", 0), ("ces", 8), ("rating", 0), ("rating", 6),
+        ("rating", 4.5), ("single_choice", "Enterprise"), ("single_choice", ["Pro"]),
+        ("multi_choice", ["Editor", "Editor"]), ("multi_choice", ["Nope"]),
+        ("multi_choice", "Editor"), ("multi_choice", [1]), ("text", "x" * 5001),
+        ("text", 42),
+    ],
+)
+def test_each_kind_refuses_bad_values_and_stores_nothing(app, staff, customer, kind, bad):
+    with app.app_context():
+        survey = make_survey(staff)
+        with pytest.raises(service.AnswersInvalid) as refused:
+            service.submit_response(survey.id, customer, good_answers(survey, **{kind: bad}))
+        assert refused.value.code == "invalid_answer"
+        assert list(refused.value.errors) == [qids(survey)[kind]]
+        assert refused.value.field == f"q{qids(survey)[kind]}"
+        assert counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "edge"),
+    [("nps", 0), ("nps", 10), ("csat", 1), ("csat", 5), ("ces", 1), ("ces", 7),
+     ("rating", 1), ("rating", 5), ("single_choice", "Free"), ("multi_choice", ["API"]),
+     ("text", "y" * 5000)],
+)
+def test_each_kind_takes_its_edge_values(app, staff, customer, kind, edge):
+    with app.app_context():
+        survey = make_survey(staff)
+        response = service.submit_response(survey.id, customer,
+                                           good_answers(survey, **{kind: edge}))
+        stored = db.session.scalar(select(Answer).where(
+            Answer.response_id == response.id, Answer.question_id == qids(survey)[kind]))
+        value = stored.choices if kind == "multi_choice" else (
+            stored.text if kind in ("single_choice", "text") else stored.number)
+        assert value == edge
+
+
+def test_missing_required_answers_are_named(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff)
+        ids = qids(survey)
+        answers = good_answers(survey, nps=None, single_choice=None, text="   ")
+        with pytest.raises(service.AnswersInvalid) as refused:
+            service.submit_response(survey.id, customer, answers)
+        assert refused.value.code == "answer_required"
+        assert refused.value.errors == {ids["nps"]: "This question needs an answer.",
+                                        ids["single_choice"]: "This question needs an answer."}
+        assert counts() == (0, 0, 0)
+        # optional questions may be left out
+        response = service.submit_response(
+            survey.id, customer, good_answers(survey, ces=None, rating=None,
+                                              multi_choice=[], text=""))
+        assert db.session.scalar(select(func.count(Answer.id)).where(
+            Answer.response_id == response.id)) == 3
+
+
+def test_answers_to_another_surveys_questions_are_refused(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff)
+        other = make_survey(staff, title="Other")
+        answers = good_answers(survey)
+        answers[qids(other)["text"]] = "sneaky"
+        with pytest.raises(Invalid) as refused:
+            service.submit_response(survey.id, customer, answers)
+        assert refused.value.code == "unknown_question"
+        with pytest.raises(Invalid):
+            service.submit_response(survey.id, customer, {"abc": 1})
+        with pytest.raises(Invalid):
+            service.submit_response(survey.id, customer, ["not", "a", "mapping"])
+        assert counts() == (0, 0, 0)
+
+
+def test_draft_closed_and_out_of_window_surveys_take_no_answers(app, staff, customer):
+    now = utcnow()
+    with app.app_context():
+        draft = make_survey(staff, status="draft")
+        closed = make_survey(staff)
+        service.close_survey(staff, closed.id)
+        later = make_survey(staff, opens_at=now + timedelta(days=1))
+        ended = make_survey(staff, opens_at=now - timedelta(days=3),
+                            closes_at=now + timedelta(days=1))
+        for survey in (draft, closed, later):
+            with pytest.raises(Conflict) as refused:
+                service.submit_response(survey.id, customer, good_answers(survey))
+            assert refused.value.code == "survey_closed"
+        with pytest.raises(Conflict) as refused:
+            service.submit_response(ended.id, customer, good_answers(ended),
+                                    submitted_at=now + timedelta(days=2))
+        assert refused.value.code == "survey_closed"
+        with pytest.raises(NotFound):
+            service.submit_response(999_999, customer, {})
+        assert counts() == (0, 0, 0)
+        listed = [s.id for s in service.open_surveys().items]
+        assert listed == [ended.id]
+
+
+def test_identified_surveys_take_one_response_per_customer(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff)
+        first = service.submit_response(survey.id, customer, good_answers(survey))
+        assert first.user_id == customer.id
+        with pytest.raises(service.AlreadyResponded) as refused:
+            service.submit_response(survey.id, customer, good_answers(survey, nps=0))
+        assert refused.value.code == "already_responded" and refused.value.status == 409
+        assert refused.value.responded_at == first.created_at
+        with pytest.raises(Unauthorized):
+            service.submit_response(survey.id, None, good_answers(survey))
+        view = service.survey_for_answering(survey.id, customer)
+        assert view.responded_at == first.created_at
+        assert counts()[0] == 1
+
+
+def test_identified_double_submit_under_threads_keeps_one(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff)
+        answers = good_answers(survey)
+
+    results = run_in_threads(
+        app, lambda i: service.submit_response(survey.id, customer, answers).id, 6)
+    with app.app_context():
+        assert sum(isinstance(r, int) for r in results) == 1
+        assert all(isinstance(r, service.AlreadyResponded) for r in results
+                   if not isinstance(r, int)), results
+        assert counts()[0] == 1
+        assert service.survey_results(survey.id)["questions"][0]["answered"] == 1
+
+
+def test_anonymous_surveys_store_no_user_and_spend_each_token_once(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True)
+        with pytest.raises(Invalid) as refused:
+            service.submit_response(survey.id, customer, good_answers(survey))
+        assert refused.value.code == "token_required"
+        token = service.response_token(survey.id, "browser-session-nonce")
+        response = service.submit_response(survey.id, customer, good_answers(survey),
+                                           anonymous_token=token)
+        assert response.user_id is None
+        with pytest.raises(service.AlreadyResponded):
+            service.submit_response(survey.id, customer, good_answers(survey),
+                                    anonymous_token=token)
+        view = service.survey_for_answering(survey.id, customer, "browser-session-nonce")
+        assert view.token_spent  # the page re-signs the same nonce: still spent
+        with pytest.raises(service.AlreadyResponded):
+            service.submit_response(survey.id, None, good_answers(survey),
+                                    anonymous_token=view.token)
+        # a new browser session may answer; a forged or foreign token may not
+        other = service.response_token(survey.id, "another-session")
+        service.submit_response(survey.id, None, good_answers(survey), anonymous_token=other)
+        second_survey = make_survey(staff, anonymous=True, title="Other")
+        foreign = service.response_token(second_survey.id, "browser-session-nonce")
+        for bad in (foreign, token[:-2] + "xx", "garbage"):
+            with pytest.raises(Invalid) as refused:
+                service.submit_response(survey.id, None, good_answers(survey),
+                                        anonymous_token=bad)
+            assert refused.value.code == "token_invalid"
+        assert db.session.scalar(select(func.count(Response.id)).where(
+            Response.user_id.is_not(None))) == 0
+        assert db.session.scalar(select(func.count(UsedResponseToken.id))) == 2
+        assert counts()[0] == 2
+
+
+def test_one_anonymous_token_used_concurrently_counts_once(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True)
+        answers = good_answers(survey)
+        token = service.response_token(survey.id, "one-session")
+
+    results = run_in_threads(
+        app, lambda i: service.submit_response(survey.id, None, answers,
+                                               anonymous_token=token).id, 6)
+    with app.app_context():
+        assert sum(isinstance(r, int) for r in results) == 1, results
+        assert all(isinstance(r, service.AlreadyResponded) for r in results
+                   if not isinstance(r, int)), results
+        assert counts()[0] == 1
+
+
+def test_many_anonymous_responses_at_once_lose_no_tally(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True)
+        answers = good_answers(survey)
+
+    def answer(i):
+        token = service.response_token(survey.id, f"session-{i}")
+        return service.submit_response(survey.id, None, answers, anonymous_token=token).id
+
+    results = run_in_threads(app, answer, 8)
+    with app.app_context():
+        assert all(isinstance(r, int) for r in results), results
+        results_now = service.survey_results(survey.id)
+        assert results_now["responses"] == 8
+        assert results_now["questions"][0]["distribution"]["9"] == 8
+
+
+# --- the signal ---------------------------------------------------------------------------
+
+
+def test_a_response_sends_the_signal_inside_its_transaction(app, staff, customer):
+    seen = []
+
+    def listener(response, survey, answers):
+        # the rows are written (flushed) and not yet committed
+        seen.append((response.id, survey.id, sorted(a.question_id for a in answers),
+                     db.session().in_transaction()))
+
+    with app.app_context():
+        survey = make_survey(staff)
+        with signals.survey_response_submitted.connected_to(listener):
+            response = service.submit_response(survey.id, customer, good_answers(survey))
+        assert seen == [(response.id, survey.id, sorted(qids(survey).values()), True)]
+
+
+def test_a_failing_subscriber_undoes_the_response(app, staff, customer):
+    def boom(response, **kwargs):
+        raise RuntimeError("routing failed")
+
+    with app.app_context():
+        survey = make_survey(staff)
+        with signals.survey_response_submitted.connected_to(boom), pytest.raises(RuntimeError):
+            service.submit_response(survey.id, customer, good_answers(survey))
+        assert counts() == (0, 0, 0)
+        assert service.load_survey(survey.id).response_count == 0
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def answer_many(survey, scores: list[dict], start: datetime | None = None):
+    """Anonymous responses, one per dict (kind -> value), a day apart from ``start``."""
+    start = start or utcnow() - timedelta(days=len(scores))
+    for number, values in enumerate(scores):
+        token = service.response_token(survey.id, f"n{number}")
+        answers = {qids(survey)[kind]: value for kind, value in values.items()}
+        service.submit_response(survey.id, None, answers, anonymous_token=token,
+                                submitted_at=start + timedelta(days=number))
+
+
+def test_results_against_hand_computed_values(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
+        rows = [
+            {"nps": 10, "csat": 5, "ces": 1, "single_choice": "Pro",
+             "multi_choice": ["Editor", "API"], "text": "Great"},
+            {"nps": 9, "csat": 4, "ces": 2, "single_choice": "Pro", "multi_choice": ["API"]},
+            {"nps": 8, "csat": 3, "ces": 7, "single_choice": "Free"},
+            {"nps": 6, "csat": 2, "single_choice": "Team", "text": "Slow exports"},
+            {"nps": 0, "csat": 1, "rating": 3, "single_choice": "Free"},
+        ]
+        answer_many(survey, rows)
+        results = service.survey_results(survey.id)
+        assert results["responses"] == 5
+        by_kind = {q["kind"]: q for q in results["questions"]}
+        nps = by_kind["nps"]
+        assert nps["answered"] == 5
+        assert nps["distribution"] == {"0": 1, "1": 0, "2": 0, "3": 0, "4": 0, "5": 0,
+                                       "6": 1, "7": 0, "8": 1, "9": 1, "10": 1}
+        # 2 promoters, 1 passive, 2 detractors: NPS 0; var = 0.8 - 0 = 0.8
+        # MoE = 1.96 * sqrt(0.8 / 5) * 100 = 1.96 * 0.4 * 100 = 78.4
+        assert nps["nps"] == {"score": 0.0, "promoters": 2, "passives": 1, "detractors": 2,
+                              "margin_of_error": 78.4}
+        assert nps["mean"] == 6.6  # 33 / 5
+        assert by_kind["csat"]["csat"] == {"score": 40.0}  # 2 of 5 are 4-5
+        assert by_kind["csat"]["mean"] == 3.0
+        assert by_kind["ces"]["answered"] == 3 and by_kind["ces"]["mean"] == 3.33  # 10 / 3
+        assert by_kind["rating"]["mean"] == 3.0
+        assert by_kind["single_choice"]["distribution"] == {"Free": 2, "Pro": 2, "Team": 1}
+        assert by_kind["multi_choice"]["answered"] == 2
+        assert by_kind["multi_choice"]["distribution"] == {"Editor": 1, "Reports": 0,
+                                                           "API": 2}
+        assert by_kind["text"]["answered"] == 2 and by_kind["text"]["distribution"] == {}
+        assert "nps" not in by_kind["csat"] and "csat" not in by_kind["nps"]
+
+
+def test_tallies_match_a_rebuild_from_the_answers(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
+        answer_many(survey, [
+            {"nps": n % 11, "csat": 1 + n % 5, "single_choice": ["Free", "Pro"][n % 2],
+             "multi_choice": [["Editor"], ["API", "Reports"]][n % 2], "text": f"t{n}"}
+            for n in range(30)
+        ], start=datetime(2025, 3, 1))
+        before = service.survey_results(survey.id)
+        trend_before = service.nps_trend(survey.id)
+        tallies = sorted(db.session.execute(
+            select(Tally.question_id, Tally.week, Tally.value, Tally.count)).all())
+        db.session.execute(Tally.__table__.delete())
+        db.session.commit()
+        assert service.survey_results(survey.id) != before
+        service.rebuild_tallies(survey.id)
+        assert sorted(db.session.execute(
+            select(Tally.question_id, Tally.week, Tally.value, Tally.count)).all()) == tallies
+        assert service.survey_results(survey.id) == before
+        assert service.nps_trend(survey.id) == trend_before
+
+
+def test_weekly_nps_trend(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
+        # Monday 3 Mar 2025: 10, 10, 0 -> 2 promoters, 1 detractor of 3: NPS 33.3
+        # the week of 10 Mar: nothing; the week of 17 Mar (Wednesday 19th): 6 -> -100
+        for moment, score in [(datetime(2025, 3, 3, 9), 10), (datetime(2025, 3, 9, 23), 10),
+                              (datetime(2025, 3, 5), 0), (datetime(2025, 3, 19), 6)]:
+            token = service.response_token(survey.id, moment.isoformat())
+            answers = good_answers(survey, nps=score)
+            service.submit_response(survey.id, None, answers, anonymous_token=token,
+                                    submitted_at=moment)
+        trend = service.nps_trend(survey.id)
+        assert trend["question_id"] == qids(survey)["nps"]
+        points = trend["points"]
+        assert [p["week"] for p in points] == ["2025-03-03", "2025-03-10", "2025-03-17"]
+        assert [p["n"] for p in points] == [3, 0, 1]
+        assert [p["score"] for p in points] == [33.3, None, -100.0]
+        # var = 2/3 + 1/3 - (1/3)^2 = 8/9; 1.96 * sqrt(8/27) * 100 = 106.7
+        assert points[0]["margin_of_error"] == 106.7
+        no_nps = make_survey(staff, questions=[EVERY_KIND[1]], title="CSAT only")
+        assert service.nps_trend(no_nps.id) == {"question_id": None, "points": []}
+
+
+def test_text_answers_are_searchable_and_paged(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True)
+        texts = ["Exports are slow", "Love the editor", "slow sync on mobile",
+                 "100% happy", "Fine"] * 3
+        answer_many(survey, [{"nps": 9, "csat": 4, "single_choice": "Pro", "text": t}
+                             for t in texts])
+        question = qids(survey)["text"]
+        first = service.text_answers(survey.id, question, per_page=4)
+        assert first.total == 15 and first.pages == 4
+        assert [a["text"] for a in first.items] == ["Fine", "100% happy",
+                                                    "slow sync on mobile", "Love the editor"]
+        slow = service.text_answers(survey.id, question, "SLOW", per_page=4)
+        assert slow.total == 6 and len(slow.items) == 4
+        assert all("slow" in a["text"].lower() for a in slow.items)
+        percent = service.text_answers(survey.id, question, "100%")
+        assert [a["text"] for a in percent.items] == ["100% happy"] * 3
+        with pytest.raises(NotFound):
+            service.text_answers(survey.id, qids(survey)["nps"])
+
+
+def test_csv_export_has_every_response(app, staff, customer, make_user):
+    with app.app_context():
+        survey = make_survey(staff)
+        service.submit_response(survey.id, customer, good_answers(survey))
+        other = make_user()
+        service.submit_response(survey.id, other, good_answers(
+            survey, multi_choice=["API", "Editor"], text="=HYPERLINK(\"evil\")", ces=None))
+        rows = list(csv.reader(io.StringIO(service.export_csv(survey.id))))
+        assert rows[0][:3] == ["response_id", "submitted_at", "user_id"]
+        assert rows[0][3] == "Q1 How likely are you to recommend us to a friend?"
+        assert len(rows) == 3 and len(rows[0]) == 10
+        assert rows[1][2:] == [str(customer.id), "9", "4", "2", "5", "Pro", "Editor; API",
+                               "Lovely."]
+        # choices in the offered order; a formula is defused; a skipped answer is blank
+        assert rows[2][2:] == [str(other.id), "9", "4", "", "5", "Pro", "Editor; API",
+                               "'=HYPERLINK(\"evil\")"]
+        assert rows[1][1].endswith("Z")

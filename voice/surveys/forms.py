@@ -1,0 +1,84 @@
+"""Forms of the surveys pages, and the parsing of an answered survey's form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from voice.surveys.models import CHOICE_KINDS, KIND_LABELS, KINDS, SCALES
+
+TIME_HINT = "UTC. Leave empty for no limit."
+
+
+class SurveyForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        "Introduction", validators=[Length(max=5000)],
+        description="Shown above the questions. Markdown is allowed.",
+    )
+    area = SelectField("Product area", choices=[SelectChoice("", "No particular area")],
+                       validate_choice=False)
+    anonymous = BooleanField("Anonymous: store no customer with the answers")
+    opens_at = DateTimeLocalField("Opens at", validators=[Optional()], description=TIME_HINT,
+                                  format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    closes_at = DateTimeLocalField("Closes at", validators=[Optional()],
+                                   description=TIME_HINT,
+                                   format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+
+class QuestionForm(FlaskForm):
+    kind = SelectField("Kind", choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS])
+    prompt = StringField("Question", validators=[DataRequired(), Length(max=500)])
+    required = BooleanField("An answer is required", default=True)
+    choices = TextAreaField("Choices", description="One per line, for choice questions.")
+
+    def choice_list(self) -> list[str] | None:
+        if self.kind.data not in CHOICE_KINDS:
+            return None
+        return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
+
+
+def answers_from_form(questions, form: MultiDict) -> dict[int, Any]:
+    """The answers of the survey form, keyed by question id: scale answers as whole
+    numbers when they are digits (anything else is passed on for the service to
+    refuse), check boxes as lists, the rest as text. Unanswered questions are left out."""
+    answers: dict[int, Any] = {}
+    for question in questions:
+        name = f"q{question.id}"
+        if question.kind == "multi_choice":
+            picked = form.getlist(name)
+            if picked:
+                answers[question.id] = picked
+            continue
+        raw = form.get(name)
+        if raw is None or raw == "":
+            continue
+        if question.kind in SCALES and raw.strip().isdigit():
+            answers[question.id] = int(raw.strip())
+        else:
+            answers[question.id] = raw
+    return answers
+
+
+MAX_REMEMBERED_SURVEYS = 30
+
+
+def session_nonce(survey_id: int) -> str:
+    """This browser session's nonce for an anonymous survey: the same on every visit,
+    so reloading the page does not mint a fresh one-time token."""
+    from voice.surveys.service import new_nonce
+
+    nonces = dict(session.get("survey_nonces") or {})
+    key = str(survey_id)
+    if key not in nonces:
+        nonces[key] = new_nonce()
+        while len(nonces) > MAX_REMEMBERED_SURVEYS:
+            nonces.pop(next(iter(nonces)))
+        session["survey_nonces"] = nonces
+    return nonces[key]
