@@ -1,3 +1,245 @@
-"""Models of the staff side."""
+"""Models of the staff side: teams, routing rules, cases, updates, audit log, webhooks.
+
+Cases point at their source by type and id (``source_type`` idea | comment |
+survey_response | market), without a foreign key, so the staff side never
+constrains the domains. ``(source_type, source_id, rule_id)`` is unique: one
+source opens at most one case per rule (a new idea and the same idea passing 50
+votes are two events of two rules, so two cases).
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from voice.accounts.models import User
+from voice.clock import utcnow
+from voice.extensions import db
+
+CASE_STATES = ("new", "acknowledged", "in_progress", "closed", "wont_do")
+OPEN_STATES = ("new", "acknowledged", "in_progress")
+CLOSED_STATES = ("closed", "wont_do")
+STATE_LABELS = {
+    "new": "New",
+    "acknowledged": "Acknowledged",
+    "in_progress": "In progress",
+    "closed": "Closed",
+    "wont_do": "Won't do",
+}
+SOURCE_TYPES = ("idea", "comment", "survey_response", "market")
+SOURCE_TYPE_LABELS = {
+    "idea": "Idea",
+    "comment": "Comment",
+    "survey_response": "Survey response",
+    "market": "Market",
+}
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    # The fallback team: catches what the rules route to an area without a team.
+    is_triage: Mapped[bool] = mapped_column(default=False)
+    webhook_url: Mapped[str] = mapped_column(String(500), default="")
+    webhook_secret: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TeamOwner(db.Model):
+    """A staff member who owns (works the inbox of) a team."""
+
+    __tablename__ = "team_owners"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class TeamArea(db.Model):
+    """A product area belongs to at most one team (``area_id`` is unique)."""
+
+    __tablename__ = "team_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), unique=True)
+
+
+class RoutingRule(db.Model):
+    """One row of the ordered rule list; see voice/admin/rules.py for the meaning."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=0, index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    source: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    to_area_team: Mapped[bool] = mapped_column(default=False)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    sla_hours: Mapped[int] = mapped_column(default=48)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
+    question_kind: Mapped[str | None] = mapped_column(String(20))
+    score_min: Mapped[float | None] = mapped_column(Float)
+    score_max: Mapped[float | None] = mapped_column(Float)
+    keywords: Mapped[str] = mapped_column(Text, default="")  # comma-separated, lower case
+    vote_threshold: Mapped[int | None]
+    probability_threshold: Mapped[float | None] = mapped_column(Float)  # 0..1
+    move_points: Mapped[float | None] = mapped_column(Float)  # percentage points
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("source_type", "source_id", "rule_id"),
+        Index("ix_cases_team_state", "team_id", "state", "due_at"),
+        Index("ix_cases_assignee_state", "assignee_id", "state"),
+        Index("ix_cases_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_type: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[int]
+    # The rule that opened it (no foreign key: deleting a rule keeps its cases).
+    rule_id: Mapped[int] = mapped_column(default=0)
+    rule_name: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The customer who spoke (None: an anonymous response, or a market move).
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # First time staff answered: the first move out of "new" or the first reply.
+    first_response_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reply: Mapped[str | None] = mapped_column(Text)  # the last reply sent to the customer
+    replied_at: Mapped[datetime | None]
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    team: Mapped[Team] = relationship(lazy="raise")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise")
+    customer: Mapped[User | None] = relationship(foreign_keys=[customer_id], lazy="raise")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def overdue_at(self, now: datetime) -> bool:
+        return self.is_open and self.due_at < now
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_TYPE_LABELS.get(self.source_type, self.source_type)
+
+
+class CaseNote(db.Model):
+    """An internal note on a case (``kind`` note), or a reply sent to the customer."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_case_created", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), default="note")  # note | reply | event
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+
+class Update(db.Model):
+    """A "You asked, we did" post."""
+
+    __tablename__ = "updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    notified_count: Mapped[int] = mapped_column(default=0)
+
+
+class UpdateIdea(db.Model):
+    __tablename__ = "update_ideas"
+    __table_args__ = (UniqueConstraint("update_id", "idea_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("updates.id", ondelete="CASCADE"))
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_action_created", "action", "created_at"),
+        Index("ix_audit_log_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(30), default="")
+    target_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class WebhookDelivery(db.Model):
+    """One POST of one new case to one team's webhook; the outbox of webhooks."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(40), default="case.created")
+    url: Mapped[str] = mapped_column(String(500))
+    payload: Mapped[str] = mapped_column(Text)  # the exact JSON body that is signed and sent
+    # pending -> sending (claimed until ``next_attempt_at``) -> delivered, or failed
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_status: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

@@ -1,0 +1,156 @@
+"""Forms of the staff pages. Choices are filled by the views from what the services return."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from voice.admin.models import STATE_LABELS
+from voice.admin.rules import PRIORITIES, SCORED_KINDS, SOURCE_LABELS
+
+AREA_TEAM = "area"
+
+
+class CaseForm(FlaskForm):
+    state = SelectField("State", choices=[("", "Keep the state"),
+                                          *STATE_LABELS.items()], validators=[Optional()])
+    assignee_id = SelectField("Assignee", choices=[], validators=[Optional()])
+    team_id = SelectField("Team", choices=[], validators=[Optional()])
+    reply = TextAreaField(
+        "Reply to the customer", validators=[Optional(), Length(max=5000)],
+        description="Sent to the customer in Voice and by mail. Needed to close the case "
+                    "of an identified customer.")
+    note = TextAreaField("Internal note", validators=[Optional(), Length(max=5000)],
+                         description="Only staff see it.")
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+    webhook_url = StringField(
+        "Webhook URL", validators=[Optional(), Length(max=500)],
+        description="Each new case of this team is POSTed here as signed JSON.")
+    webhook_secret = StringField(
+        "New webhook secret", validators=[Optional(), Length(min=16, max=200)],
+        description="Leave empty to keep the current one (one is made when you first set a "
+                    "URL).")
+
+
+class NewTeamForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+
+
+class OwnerForm(FlaskForm):
+    email = EmailField("Staff member's email", validators=[DataRequired(), Length(max=254)])
+
+
+class AreaForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+    team_id = SelectField("Team", choices=[], validators=[Optional()])
+
+
+class RuleForm(FlaskForm):
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    source = SelectField("Source", choices=list(SOURCE_LABELS.items()),
+                         validators=[InputRequired()])
+    team_id = SelectField("Target team", choices=[], validators=[
+        InputRequired(message="Choose the team the cases go to: a rule needs a target.")])
+    priority = SelectField("Priority", choices=[(p, p.title()) for p in PRIORITIES],
+                           default="normal")
+    sla_hours = IntegerField("SLA (hours)", default=48,
+                             validators=[InputRequired(message="Enter the SLA in hours.")])
+    enabled = BooleanField("Enabled", default=True)
+    area_id = SelectField("Only the product area", choices=[], validators=[Optional()])
+    survey_id = SelectField("Only the survey", choices=[], validators=[Optional()])
+    question_kind = SelectField(
+        "Question kind", validators=[Optional()],
+        choices=[("", "Any (no score condition)"), *((k, k.upper()) for k in SCORED_KINDS)])
+    score_min = DecimalField("Score at least", validators=[Optional()])
+    score_max = DecimalField("Score at most", validators=[Optional()])
+    keywords = StringField("Keywords", validators=[Optional(), Length(max=1000)],
+                           description="Comma-separated; any one of them in the text matches.")
+    vote_threshold = IntegerField("Passing N votes", validators=[Optional()])
+    probability_threshold = DecimalField(
+        "Probability reaching (%)", validators=[Optional()],
+        description="Market moves: an outcome's price rising to this percentage.")
+    move_points = DecimalField(
+        "Moving at least (points)", validators=[Optional()],
+        description="Market moves: a price moving this many percentage points in one trade.")
+
+    def values(self) -> dict:
+        """What the service's rule_from_fields takes."""
+        def number(value):
+            return None if value is None else float(value)
+
+        team = self.team_id.data or ""
+        return {
+            "name": self.name.data or "",
+            "source": self.source.data,
+            "team_id": None if team in ("", AREA_TEAM) else team,
+            "to_area_team": team == AREA_TEAM,
+            "priority": self.priority.data,
+            "sla_hours": self.sla_hours.data,
+            "enabled": self.enabled.data,
+            "area_id": self.area_id.data or None,
+            "survey_id": self.survey_id.data or None,
+            "question_kind": self.question_kind.data or None,
+            "score_min": number(self.score_min.data),
+            "score_max": number(self.score_max.data),
+            "keywords": self.keywords.data or "",
+            "vote_threshold": self.vote_threshold.data,
+            "probability_threshold": number(self.probability_threshold.data),
+            "move_points": number(self.move_points.data),
+        }
+
+    def load(self, row) -> None:
+        self.name.data = row.name
+        self.source.data = row.source
+        self.team_id.data = AREA_TEAM if row.to_area_team else str(row.team_id or "")
+        self.priority.data = row.priority
+        self.sla_hours.data = row.sla_hours
+        self.enabled.data = row.enabled
+        self.area_id.data = str(row.area_id or "")
+        self.survey_id.data = str(row.survey_id or "")
+        self.question_kind.data = row.question_kind or ""
+        self.score_min.data = row.score_min
+        self.score_max.data = row.score_max
+        self.keywords.data = row.keywords
+        self.vote_threshold.data = row.vote_threshold
+        self.probability_threshold.data = (None if row.probability_threshold is None
+                                           else round(row.probability_threshold * 100, 4))
+        self.move_points.data = row.move_points
+
+
+class UpdateForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField("What we did", validators=[Optional(), Length(max=20000)],
+                         description="Markdown.")
+    idea_ids = StringField(
+        "Ideas delivered", validators=[DataRequired(message="Link the ideas it delivers.")],
+        description="Idea numbers, e.g. 12, 15. They move to done and their voters and "
+                    "followers are told.")
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=100)])
+    role = SelectField("Role", choices=[("", "Any role"), ("customer", "Customer"),
+                                        ("staff", "Staff"), ("admin", "Admin")],
+                       validators=[Optional()])
+
+
+__all__ = ["AREA_TEAM", "AreaForm", "CaseForm", "NewTeamForm", "OwnerForm", "RuleForm",
+           "TeamForm", "UpdateForm", "UserSearchForm"]

@@ -1,0 +1,179 @@
+"""Dashboard maths that is not SQL: weekly folding, NPS and CSAT, medians. Pure.
+
+Inputs are plain rows the dashboard's GROUP BY queries return; nothing here knows
+Flask or the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+
+def as_date(value: date | datetime | str) -> date:
+    """A day from what a database's date() gives (SQLite: text; PostgreSQL: date)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def week_start(value: date | datetime | str) -> date:
+    """The Monday of the value's week."""
+    day = as_date(value)
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_back(now: datetime | date, count: int) -> list[date]:
+    """The Mondays of the last ``count`` weeks, oldest first, this week last."""
+    this = week_start(now)
+    return [this - timedelta(weeks=count - 1 - i) for i in range(count)]
+
+
+@dataclass
+class ScoreWeek:
+    week: date
+    responses: int = 0
+    promoters: int = 0  # NPS 9-10, or CSAT 4-5 ("satisfied")
+    passives: int = 0
+    detractors: int = 0  # NPS 0-6, or CSAT 1-2
+    total: float = 0.0  # sum of the scores (for the mean)
+
+    @property
+    def nps(self) -> float | None:
+        """% promoters − % detractors, −100..100; None without answers."""
+        if not self.responses:
+            return None
+        return 100.0 * (self.promoters - self.detractors) / self.responses
+
+    @property
+    def csat(self) -> float | None:
+        """% of answers 4–5 (``promoters`` holds them for CSAT)."""
+        if not self.responses:
+            return None
+        return 100.0 * self.promoters / self.responses
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.responses if self.responses else None
+
+
+def fold_scores(rows: Iterable[tuple], weeks: Sequence[date], kind: str) -> list[ScoreWeek]:
+    """Rows (day, score, count) into one ScoreWeek per week of ``weeks``.
+
+    NPS: promoters 9–10, passives 7–8, detractors 0–6. CSAT: satisfied (kept in
+    ``promoters``) 4–5, neutral 3, dissatisfied (``detractors``) 1–2. Rows outside
+    the weeks are ignored.
+    """
+    out = {week: ScoreWeek(week=week) for week in weeks}
+    for day, score, count in rows:
+        bucket = out.get(week_start(day))
+        if bucket is None or score is None:
+            continue
+        score, count = int(score), int(count)
+        bucket.responses += count
+        bucket.total += score * count
+        if kind == "nps":
+            high, low = score >= 9, score <= 6
+        else:
+            high, low = score >= 4, score <= 2
+        if high:
+            bucket.promoters += count
+        elif low:
+            bucket.detractors += count
+        else:
+            bucket.passives += count
+    return [out[week] for week in weeks]
+
+
+def overall(weeks: Sequence[ScoreWeek]) -> ScoreWeek:
+    total = ScoreWeek(week=weeks[0].week if weeks else date.min)
+    for week in weeks:
+        total.responses += week.responses
+        total.promoters += week.promoters
+        total.passives += week.passives
+        total.detractors += week.detractors
+        total.total += week.total
+    return total
+
+
+def median_hours(seconds: Iterable[float | None]) -> float | None:
+    """The median of durations given in seconds, in hours; None when there are none."""
+    values = np.array([s for s in seconds if s is not None], dtype=float)
+    if values.size == 0:
+        return None
+    return float(np.median(values)) / 3600.0
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole in percent; None when whole is 0."""
+    return 100.0 * part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class CaseTimes:
+    """One case, reduced to what the loop measures need."""
+
+    key: object  # the team id, or the week, the row is grouped by
+    created_at: datetime
+    first_response_at: datetime | None
+    closed_at: datetime | None
+    replied: bool
+    replyable: bool = True  # an identified customer (an anonymous signal cannot be answered)
+
+
+@dataclass
+class LoopMeasures:
+    key: object
+    cases: int = 0
+    closed: int = 0
+    closed_replyable: int = 0
+    closed_with_reply: int = 0
+    responded: int = 0
+    median_first_response_hours: float | None = None
+    median_close_hours: float | None = None
+    _first: list[float] = field(default_factory=list, repr=False)
+    _close: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def reply_share(self) -> float | None:
+        """% of the closed cases (closed or won't do) of identified customers that were
+        closed with a reply. Anonymous signals cannot be answered, so they do not count."""
+        return share(self.closed_with_reply, self.closed_replyable)
+
+
+def loop_measures(rows: Iterable[CaseTimes], keys: Sequence[object] = ()) -> list[LoopMeasures]:
+    """Per key: cases, closed, closed with a reply (and its share), median hours from
+    opening to the first response and to closing. ``keys`` fixes the order and makes
+    empty groups appear; other keys follow in first-seen order."""
+    groups: dict[object, LoopMeasures] = {key: LoopMeasures(key=key) for key in keys}
+    for row in rows:
+        group = groups.setdefault(row.key, LoopMeasures(key=row.key))
+        group.cases += 1
+        if row.first_response_at is not None:
+            group.responded += 1
+            group._first.append((row.first_response_at - row.created_at).total_seconds())
+        if row.closed_at is not None:
+            group.closed += 1
+            group._close.append((row.closed_at - row.created_at).total_seconds())
+            if row.replyable:
+                group.closed_replyable += 1
+                if row.replied:
+                    group.closed_with_reply += 1
+    for group in groups.values():
+        group.median_first_response_hours = median_hours(group._first)
+        group.median_close_hours = median_hours(group._close)
+    return list(groups.values())
+
+
+def trend(recent: int, previous: int) -> str:
+    """'up', 'down' or 'flat': this week's votes against the week before."""
+    if recent > previous:
+        return "up"
+    if recent < previous:
+        return "down"
+    return "flat"

@@ -1,0 +1,167 @@
+"""Routing: the domains' signals in, cases out, in the sender's transaction.
+
+Connected when this module is imported (voice/admin/views.py imports it, so it is
+connected whenever the app is built). Each subscriber turns the domain object into a
+pure :class:`voice.admin.rules.Signal`, asks the engine for a decision over the
+ordered enabled rules, and opens the case. Nothing here commits: the case exists
+exactly when the event that caused it does. On a fresh installation (no team yet)
+the first signal creates the triage team and the default rules.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from voice import signals
+from voice.accounts.models import User
+from voice.admin import rules, service
+from voice.admin.models import RoutingRule, Team
+from voice.clock import utcnow
+from voice.extensions import db
+
+SURVEY_SCORED = tuple(rules.SCORED_KINDS)
+
+
+def route(signal: rules.Signal, *, title: str = "", link: str = ""):
+    """Open the case the rules decide for ``signal`` (None when no rule matches)."""
+    rows = _enabled_rules(signal.source)
+    if not rows:
+        if db.session.scalar(select(Team.id).limit(1)) is not None:
+            return None
+        service.ensure_defaults()
+        rows = _enabled_rules(signal.source)
+        if not rows:
+            return None
+    by_id = {row.id: row for row in rows}
+    decision = rules.decide([service.rule_value(row) for row in rows], signal,
+                            service.routing_map())
+    if decision is None:
+        return None
+    return service.open_case(signal, decision, by_id[decision.rule_id].name, title=title,
+                             link=link)
+
+
+def _enabled_rules(source: str) -> list[RoutingRule]:
+    return list(db.session.scalars(
+        select(RoutingRule).where(RoutingRule.enabled, RoutingRule.source == source)
+        .order_by(RoutingRule.position, RoutingRule.id)))
+
+
+# --- building signals from domain objects -----------------------------------------------
+
+
+def idea_text(idea) -> str:
+    return f"{idea.title}\n{idea.description or ''}".strip()
+
+
+def idea_signal(idea, *, occurred_at=None) -> rules.Signal:
+    return rules.Signal(
+        source="idea_created", source_id=idea.id, occurred_at=occurred_at or idea.created_at
+        or utcnow(), area_id=idea.area_id, text=idea_text(idea), customer_id=idea.author_id,
+        title=idea.title)
+
+
+def votes_signal(idea, vote_count: int, previous: int | None = None, *,
+                 occurred_at=None) -> rules.Signal:
+    return rules.Signal(
+        source="idea_votes", source_id=idea.id, occurred_at=occurred_at or utcnow(),
+        area_id=idea.area_id, text=idea_text(idea), vote_count=vote_count,
+        previous_vote_count=vote_count - 1 if previous is None else previous,
+        customer_id=idea.author_id, title=idea.title)
+
+
+def comment_signal(comment, idea) -> rules.Signal:
+    return rules.Signal(
+        source="comment", source_id=comment.id, occurred_at=comment.created_at or utcnow(),
+        area_id=getattr(idea, "area_id", None), text=comment.body or "",
+        customer_id=comment.author_id, title=f"Comment on “{getattr(idea, 'title', '')}”")
+
+
+def response_signal(response, survey, answers, kinds: dict[int, str]) -> rules.Signal:
+    """``kinds`` maps question id to kind."""
+    scores, texts = [], []
+    for answer in answers:
+        kind = kinds.get(answer.question_id)
+        if kind in SURVEY_SCORED and answer.number is not None:
+            scores.append(rules.Score(kind, float(answer.number)))
+        elif kind == "text" and answer.text:
+            texts.append(answer.text)
+    customer = None if survey.anonymous else response.user_id
+    summary = ", ".join(f"{s.kind.upper()} {s.value:g}" for s in scores)
+    title = survey.title + (f" ({summary})" if summary else "")
+    return rules.Signal(
+        source="survey_response", source_id=response.id,
+        occurred_at=response.created_at or utcnow(), area_id=survey.area_id,
+        survey_id=survey.id, text="\n".join(texts), scores=tuple(scores),
+        customer_id=customer, title=title)
+
+
+def market_signal(market, prices_before, prices_after, area_id: int | None,
+                  occurred_at=None) -> rules.Signal:
+    return rules.Signal(
+        source="market_move", source_id=market.id, occurred_at=occurred_at or utcnow(),
+        area_id=area_id, text=market.question or "",
+        prices_before=tuple(float(p) for p in prices_before or ()),
+        prices_after=tuple(float(p) for p in prices_after or ()),
+        title=market.question or "")
+
+
+def _idea(idea_id):
+    if idea_id is None:
+        return None
+    from voice.ideas.models import Idea
+
+    return db.session.get(Idea, idea_id)
+
+
+# --- subscribers --------------------------------------------------------------------------
+
+
+def on_idea_created(idea, **_extra) -> None:
+    route(idea_signal(idea), link=f"/ideas/{idea.id}")
+
+
+def on_idea_voted(idea, user=None, vote_count=None, **_extra) -> None:
+    count = idea.vote_count if vote_count is None else vote_count
+    route(votes_signal(idea, count), link=f"/ideas/{idea.id}")
+
+
+def on_comment_created(comment, **_extra) -> None:
+    if getattr(comment, "internal", False) or getattr(comment, "official", False):
+        return  # staff talking, not a customer speaking
+    author = db.session.get(User, comment.author_id) if comment.author_id else None
+    if author is not None and author.is_staff:
+        return
+    idea = _idea(comment.idea_id)
+    route(comment_signal(comment, idea), link=f"/ideas/{comment.idea_id}#comment-{comment.id}")
+
+
+def on_response_submitted(response, survey=None, answers=(), **_extra) -> None:
+    from voice.surveys.models import Question, Survey
+
+    survey = survey or db.session.get(Survey, response.survey_id)
+    answers = list(answers or ())
+    question_ids = {answer.question_id for answer in answers}
+    kinds = dict(db.session.execute(
+        select(Question.id, Question.kind).where(Question.id.in_(question_ids))).all()
+    ) if question_ids else {}
+    route(response_signal(response, survey, answers, kinds), link=f"/surveys/{survey.id}")
+
+
+def on_market_traded(market, trade=None, prices_before=(), prices_after=(), **_extra) -> None:
+    idea = _idea(getattr(market, "idea_id", None))
+    signal = market_signal(market, prices_before, prices_after,
+                           getattr(idea, "area_id", None),
+                           occurred_at=getattr(trade, "created_at", None))
+    route(signal, link=f"/markets/{market.id}")
+
+
+def connect() -> None:
+    signals.idea_created.connect(on_idea_created, weak=False)
+    signals.idea_voted.connect(on_idea_voted, weak=False)
+    signals.comment_created.connect(on_comment_created, weak=False)
+    signals.survey_response_submitted.connect(on_response_submitted, weak=False)
+    signals.market_traded.connect(on_market_traded, weak=False)
+
+
+connect()
