@@ -522,6 +522,8 @@ def create_market(actor: User, question: str, outcomes: list[str], *, liquidity=
                                   prices=[round(1 / len(labels), 6)] * len(labels)))
         db.session.add(MarketEvent(market_id=market.id, kind="created", actor_id=actor.id,
                                    at=now, data={"liquidity": b, "outcomes": labels}))
+        signals.staff_acted.send(actor, action="market.create", target_type="market",
+                                 target_id=market.id, detail=question[:200])
     return market
 
 
@@ -577,6 +579,8 @@ def edit_market(actor: User, market_id: int, *, question: str, outcomes: list[st
             outcome.label = label
         db.session.add(MarketEvent(market_id=market.id, kind="edited", actor_id=actor.id,
                                    at=now, data={"before": before}))
+        signals.staff_acted.send(actor, action="market.edit", target_type="market",
+                                 target_id=market.id, detail=question[:200])
     return market
 
 

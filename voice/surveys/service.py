@@ -90,6 +90,12 @@ class AlreadyResponded(Conflict):
 # --- reading ------------------------------------------------------------------------------
 
 
+def _audit(actor, action: str, survey_id: int, detail: str = "") -> None:
+    """Tell the audit log (on the staff side) what a staff member did to a survey."""
+    signals.staff_acted.send(actor, action=action, target_type="survey", target_id=survey_id,
+                             detail=detail)
+
+
 def _require_staff(actor) -> None:
     if actor is None or not getattr(actor, "is_staff", False):
         raise Forbidden("Only staff may change surveys.")
@@ -373,6 +379,7 @@ def create_survey(
         if status == "open":
             db.session.flush()
             _publish(survey)
+        _audit(actor, "survey.create", survey.id, f"{title} ({status})")
     return load_survey(survey.id)
 
 
@@ -391,6 +398,7 @@ def update_survey(actor, survey_id: int, title: str, description: str, anonymous
         survey.anonymous = bool(anonymous)
         survey.area_id = _area_id(area_slug)
         survey.opens_at, survey.closes_at = opens_at, closes_at
+        _audit(actor, "survey.edit", survey.id, title)
     return load_survey(survey_id)
 
 
@@ -430,6 +438,7 @@ def add_question(actor, survey_id: int, kind: str, prompt: str, required: bool =
         question = Question(survey_id=survey.id, position=len(questions) + 1, kind=spec.kind,
                             prompt=spec.prompt, required=spec.required, choices=spec.choices)
         db.session.add(question)
+        _audit(actor, "survey.question_add", survey.id, spec.prompt[:200])
     return question
 
 
@@ -455,6 +464,7 @@ def edit_question(actor, question_id: int, prompt: str, required: bool,
                     code="question_has_answers", field="choices")
         question.kind, question.prompt = spec.kind, spec.prompt
         question.required, question.choices = spec.required, spec.choices
+        _audit(actor, "survey.question_edit", survey.id, spec.prompt[:200])
     return question
 
 
@@ -472,6 +482,7 @@ def move_question(actor, question_id: int, direction: str) -> Question:
             questions[index], questions[other] = questions[other], questions[index]
         for position, item in enumerate(questions, start=1):
             item.position = position
+        _audit(actor, "survey.question_move", survey.id, f"{question.prompt[:180]} {direction}")
     return question
 
 
@@ -485,6 +496,7 @@ def remove_question(actor, question_id: int) -> None:
                            "Close the survey and duplicate it instead.",
                            code="question_has_answers")
         db.session.execute(delete(Tally).where(Tally.question_id == question.id))
+        _audit(actor, "survey.question_remove", survey.id, question.prompt[:200])
         db.session.delete(question)
         db.session.flush()
         for position, item in enumerate(_questions(survey.id), start=1):
@@ -507,6 +519,7 @@ def publish_survey(actor, survey_id: int) -> Survey:
     _require_staff(actor)
     with write_transaction():
         _publish(_lock_survey(survey_id))
+        _audit(actor, "survey.publish", survey_id)
     return load_survey(survey_id)
 
 
@@ -517,6 +530,7 @@ def close_survey(actor, survey_id: int) -> Survey:
         if survey.status != "open":
             raise Conflict("Only an open survey can be closed.", code="invalid_status")
         survey.status = "closed"
+        _audit(actor, "survey.close", survey_id)
     return load_survey(survey_id)
 
 
@@ -547,6 +561,7 @@ def duplicate_survey(actor, survey_id: int) -> Survey:
                 prompt=question.prompt, required=question.required,
                 choices=list(question.choices or []),
             ))
+        _audit(actor, "survey.duplicate", copy.id, f"from survey {survey_id}")
     return load_survey(copy.id)
 
 
