@@ -1,16 +1,29 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy import text
 
 from voice.extensions import db
+from voice.ideas import service as ideas
+from voice.markets import service as markets
+from voice.surveys import service as surveys
 
 bp = Blueprint("main", __name__)
+
+HOME_LIST_SIZE = 5
 
 
 @bp.route("/")
 def home():
-    return render_template("main/home.html")
+    """What is moving now: trending ideas, open surveys, open markets."""
+    viewer = current_user._get_current_object() if current_user.is_authenticated else None
+    return render_template(
+        "main/home.html",
+        ideas=ideas.list_ideas(viewer, sort="trending", per_page=HOME_LIST_SIZE).items,
+        surveys=surveys.open_surveys(1, HOME_LIST_SIZE).items,
+        markets=markets.list_markets("open", 1, HOME_LIST_SIZE).items,
+    )
 
 
 @bp.route("/healthz")
