@@ -41,6 +41,7 @@ from voice.database import write_transaction
 from voice.errors import Conflict, Forbidden, Invalid, NotFound
 from voice.extensions import db
 from voice.paging import Page, paginate
+from voice.surveys.models import Survey
 
 TRIAGE_NAME = "Triage"
 MAX_REPLY = 5000
@@ -880,3 +881,8 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id,
                      user.email)
     return user
+
+
+def survey_choices(limit: int = 500) -> list[Survey]:
+    """The surveys a routing rule may name, by title."""
+    return list(db.session.scalars(select(Survey).order_by(Survey.title).limit(limit)))

@@ -306,17 +306,8 @@ def _rule_form(form: RuleForm | None = None) -> RuleForm:
         (str(t.id), t.name) for t in service.all_teams()]
     form.area_id.choices = [("", "Any area")] + [(str(a.id), a.name) for a in all_areas()]
     form.survey_id.choices = [("", "Any survey")] + [(str(s.id), s.title)
-                                                    for s in _surveys()]
+                                                    for s in service.survey_choices()]
     return form
-
-
-def _surveys():
-    from sqlalchemy import select
-
-    from voice.extensions import db
-    from voice.surveys.models import Survey
-
-    return list(db.session.scalars(select(Survey).order_by(Survey.title).limit(500)))
 
 
 @bp.route("/rules")
