@@ -45,9 +45,11 @@ test: $(STAMP) chromium lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	@sh bench/wrk/ensure-wrk
 	$(BIN)/python -m bench.run
 
 bench-quick: $(STAMP)
+	@sh bench/wrk/ensure-wrk
 	$(BIN)/python -m bench.run --quick
 
 clean:

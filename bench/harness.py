@@ -51,13 +51,18 @@ class Database:
 
 
 @contextmanager
-def database(backend: str) -> Iterator[Database]:
-    """A fresh, migrated database of ``backend`` ('sqlite' or 'postgresql'), removed after."""
+def database(backend: str, schema: str = "migrate") -> Iterator[Database]:
+    """A fresh database of ``backend`` ('sqlite' or 'postgresql'), removed after.
+
+    ``schema`` is "migrate" (the Alembic revisions, as production) or "create_all"
+    (the models' own schema; tests/test_migrations.py proves the two equal).
+    """
+    build = migrate if schema == "migrate" else create_all
     if backend == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="voice-bench-"))
         url = f"sqlite:///{folder / 'voice.sqlite'}"
         try:
-            migrate(url)
+            build(url)
             yield Database(backend, url)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -71,7 +76,7 @@ def database(backend: str) -> Iterator[Database]:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(PG_SERVER).set(database=name).render_as_string(False)
     try:
-        migrate(url)
+        build(url)
         yield Database(backend, url)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -93,6 +98,13 @@ def server_env(url: str, **extra: str) -> dict[str, str]:
 def migrate(url: str) -> None:
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=server_env(url),
                    check=True, capture_output=True)
+
+
+def create_all(url: str) -> None:
+    code = ("from voice import create_app; from voice.extensions import db; "
+            "app = create_app(); app.app_context().push(); db.create_all()")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=server_env(url), check=True,
+                   capture_output=True)
 
 
 class Server:
@@ -123,6 +135,16 @@ class Server:
         self.stop()
         raise RuntimeError(f"server on {self.base} did not come up")
 
+    def drain(self, health_path: str = "/healthz") -> None:
+        """Wait until the server has worked off what a finished wrk run left queued.
+
+        wrk stops counting at the end of its duration, but the requests it had sent are
+        still in the listen queue and get processed (writes included); a health check
+        sent now is answered only after them, so the next run starts on an idle server
+        and invariants are checked on a settled database."""
+        with urllib.request.urlopen(self.base + health_path, timeout=120) as answer:
+            answer.read()
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -147,48 +169,73 @@ class LoadResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    http4xx: int = 0
+    http5xx: int = 0
+    socket: int = 0
+    warmup: LoadResult | None = None  # the warm-up run before this one, when there was one
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def answered_ok(self) -> int:
+        """Requests answered below 400 in this run and its warm-up (writes that happened)."""
+        own = self.requests - self.http4xx - self.http5xx - self.socket
+        return own + (self.warmup.answered_ok if self.warmup else 0)
 
-def write_requests(lines: list[dict]) -> Path:
+
+def write_requests(lines, path: Path | None = None) -> Path:
     """Write prepared requests ({method, path, token?, body?}) for the Lua script."""
-    with tempfile.NamedTemporaryFile("w", suffix=".req", delete=False) as handle:
+    if path is None:
+        descriptor, name = tempfile.mkstemp(suffix=".req")
+        os.close(descriptor)
+        path = Path(name)
+    with open(path, "w") as handle:
         for line in lines:
             handle.write("\t".join([
                 line.get("method", "GET"), line["path"], line.get("token", ""),
                 json.dumps(line["body"]) if "body" in line else "",
             ]) + "\n")
-    return Path(handle.name)
+    return path
 
 
 def wrk(base: str, path: str = "/", *, connections: int = 16, seconds: float = 5,
-        requests_file: Path | None = None, warmup: float = 1.0) -> LoadResult:
-    """Drive ``base`` with wrk: a warm-up run, then the measured run."""
+        requests_file: Path | None = None, warmup: float = 1.0,
+        warmup_file: Path | None = None, settle=None) -> LoadResult:
+    """Drive ``base`` with wrk: a warm-up run, then the measured run.
+
+    The warm-up replays ``warmup_file`` when given (so one-time requests, such as an
+    anonymous survey's response tokens, are not spent twice), else ``requests_file``;
+    ``settle()`` runs between the warm-up and the measured run.
+    """
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: apt-get install -y wrk (make bench does it)")
-    env = dict(os.environ)
-    if requests_file is not None:
-        env["VOICE_REQUESTS"] = str(requests_file)
     threads = max(1, min(2, connections))
 
-    def run(duration: float) -> str:
+    def run(duration: float, file: Path | None) -> LoadResult:
+        env = dict(os.environ, VOICE_THREADS=str(threads))
+        if file is not None:
+            env["VOICE_REQUESTS"] = str(file)
         command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
                    "--timeout", "10s", "-s", str(LUA), base + path]
-        return subprocess.run(command, capture_output=True, text=True, env=env,
-                              check=True).stdout
+        output = subprocess.run(command, capture_output=True, text=True, env=env,
+                                check=True).stdout
+        summary = json.loads(output.strip().splitlines()[-1].split("VOICE_JSON ", 1)[1])
+        return LoadResult(
+            requests=summary["requests"], seconds=summary["duration_us"] / 1e6,
+            errors=summary["errors"], p50_ms=summary["p50"] / 1000,
+            p95_ms=summary["p95"] / 1000, p99_ms=summary["p99"] / 1000,
+            http4xx=summary["http4xx"], http5xx=summary["http5xx"], socket=summary["socket"],
+        )
 
-    if warmup > 0:
-        run(warmup)
-    output = run(seconds)
-    summary = json.loads(output.strip().splitlines()[-1].split("VOICE_JSON ", 1)[1])
-    return LoadResult(
-        requests=summary["requests"], seconds=summary["duration_us"] / 1e6,
-        errors=summary["errors"], p50_ms=summary["p50"] / 1000, p95_ms=summary["p95"] / 1000,
-        p99_ms=summary["p99"] / 1000,
-    )
+    first = run(warmup, warmup_file or requests_file) if warmup > 0 else None
+    if first is not None and settle is not None:
+        settle()  # e.g. Server.drain: the warm-up's queued requests must not count against
+        # the measured run (at 64 connections they are seconds of work for a slow write)
+    result = run(seconds, requests_file)
+    result.warmup = first
+    return result
 
 
 def api_call(base: str, method: str, path: str, *, token: str | None = None,

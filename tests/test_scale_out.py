@@ -88,3 +88,50 @@ def test_memory_storage_would_not_share_the_limit(pg_database):
         one.stop()
         two.stop()
     assert statuses.count(401) > 10
+
+
+def test_votes_and_trades_split_between_servers_keep_the_invariants(pg_database):
+    """Votes and trades from 16 threads, alternating between the two servers: every
+    request answered, no update lost, and the books balance (bench/world.py checks)."""
+    from sqlalchemy import select
+
+    from bench.world import app_for, invariants, seed
+    from voice.extensions import db
+    from voice.ideas.models import Idea
+
+    world = seed(pg_database.url, users=8, ideas=40)
+    ideas = world.vote_ideas[:4]
+
+    def vote_counts() -> dict[int, int]:
+        with app_for(pg_database.url):
+            return dict(db.session.execute(
+                select(Idea.id, Idea.vote_count).where(Idea.id.in_(ideas))).all())
+
+    before = vote_counts()
+    trades_before = invariants(pg_database.url, world).counts["trades"]
+    one, two = servers(pg_database)
+    try:
+        def work(i: int) -> tuple[int, int]:
+            target, token = (one, two)[i % 2].base, world.tokens[i % 8]
+            # 8 distinct (user, idea) pairs, each voted 8 times: idempotent across servers
+            voted, _ = api_call(target, "POST", f"/api/v1/ideas/{ideas[i % 4]}/vote",
+                                token=token)
+            market_id, outcomes = (world.hot_market if i % 2 else
+                                   world.spread_markets[i % len(world.spread_markets)])
+            traded, _ = api_call(target, "POST", f"/api/v1/markets/{market_id}/trades",
+                                 token=token, body={"outcome_id": outcomes[i % 3], "spend": 2})
+            return voted, traded
+
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(work, range(64)))
+    finally:
+        one.stop()
+        two.stop()
+    assert answers == [(200, 201)] * 64
+    after = vote_counts()
+    # users u and u+4 vote for ideas[u % 4]: two new votes each (none had voted before,
+    # the seeded votes are by other, bulk-made users)
+    assert {i: after[i] - before[i] for i in ideas} == dict.fromkeys(ideas, 2)
+    checked = invariants(pg_database.url, world)
+    assert checked.failures == []
+    assert checked.counts["trades"] - trades_before == 64

@@ -60,10 +60,11 @@ def time_tag(moment: datetime | None) -> Markup:
     """``<time datetime=...>5 days ago</time>``, with the exact time as a tooltip."""
     if moment is None:
         return Markup("")
-    stamp = isoformat(moment)
-    return Markup('<time datetime="{0}" title="{1} UTC">{2}</time>').format(
-        stamp, moment.strftime("%Y-%m-%d %H:%M"), ago(moment)
-    )
+    # Every part is made here from a datetime (digits, month names, "ago"), never from
+    # user text, so plain formatting is safe; Markup.format escaped each part and cost
+    # 8% of the ideas page, which shows a time per card (bench.profile ideas).
+    return Markup(f'<time datetime="{isoformat(moment)}" '
+                  f'title="{moment:%Y-%m-%d %H:%M} UTC">{ago(moment)}</time>')
 
 
 def url_with(**changes) -> str:

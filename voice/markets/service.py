@@ -321,11 +321,41 @@ def list_markets(status: str | None = None, page: int = 1, per_page: int = 20) -
     return listing
 
 
+def _require_market(market_id: int) -> Market:
+    """The market (from the session's identity map when a view already loaded it)."""
+    market = db.session.get(Market, market_id)
+    if market is None:
+        raise NotFound("No such market.")
+    return market
+
+
 def price_history(market_id: int) -> list[PricePoint]:
-    get_market(market_id)
+    _require_market(market_id)
     return list(db.session.scalars(
         select(PricePoint).where(PricePoint.market_id == market_id).order_by(PricePoint.id)
     ))
+
+
+def price_chart(market_id: int, limit: int) -> list[tuple[datetime, list[float]]]:
+    """At most about ``limit`` (at, prices) points of the history, evenly thinned in SQL,
+    the last one always kept. A hot market has a point per trade: loading them all made
+    its page cost grow with its trades (370 ms after 3,000 trades, bench.profile)."""
+    _require_market(market_id)
+    total = db.session.scalar(
+        select(func.count(PricePoint.id)).where(PricePoint.market_id == market_id)) or 0
+    step = max(1, -(-total // limit))
+    if step == 1:
+        stmt = (select(PricePoint.at, PricePoint.prices)
+                .where(PricePoint.market_id == market_id).order_by(PricePoint.id))
+    else:
+        numbered = select(
+            PricePoint.id, PricePoint.at, PricePoint.prices,
+            (func.row_number().over(order_by=PricePoint.id) - 1).label("n"),
+        ).where(PricePoint.market_id == market_id).subquery()
+        stmt = (select(numbered.c.at, numbered.c.prices)
+                .where(or_(numbered.c.n % step == 0, numbered.c.n == total - 1))
+                .order_by(numbered.c.id))
+    return [(at, prices) for at, prices in db.session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -337,7 +367,7 @@ class TradeRow:
 
 def market_trades(market_id: int, page: int = 1, per_page: int = 20) -> Page:
     """A page of TradeRow, newest first."""
-    get_market(market_id)
+    _require_market(market_id)
     stmt = (
         select(Trade, Outcome.label, User.display_name)
         .join(Outcome, Outcome.id == Trade.outcome_id)

@@ -42,14 +42,11 @@ def index():
 
 
 def _chart_data(view: service.MarketView) -> dict:
-    points = service.price_history(view.id)
-    if len(points) > CHART_POINTS:  # thin out a long history, keeping the last point
-        step = -(-len(points) // CHART_POINTS)
-        points = points[::step] + ([points[-1]] if (len(points) - 1) % step else [])
+    points = service.price_chart(view.id, CHART_POINTS)  # thinned, the last point kept
     return {
-        "labels": [p.at.strftime("%d %b %H:%M") for p in points],
+        "labels": [at.strftime("%d %b %H:%M") for at, _ in points],
         "outcomes": [o.label for o in view.outcomes],
-        "series": [[round(p.prices[i] * 100, 2) for p in points]
+        "series": [[round(prices[i] * 100, 2) for _, prices in points]
                    for i in range(len(view.outcomes))],
     }
 

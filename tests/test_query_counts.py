@@ -1,0 +1,204 @@
+"""SQL statements per request on the hot endpoints, pinned.
+
+Each test counts the statements one request sends (a SQLAlchemy
+``before_cursor_execute`` listener; transaction control such as BEGIN, COMMIT and
+SAVEPOINT is left out, so SQLite and PostgreSQL count alike), pins the number, and
+checks that it does not grow with the number of items shown: a regression to N+1
+(a query per idea, per trade, per outcome) fails here before it shows in bench/.
+When a change adds a query on purpose, update the pinned number and say why in the
+commit.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from voice.extensions import db
+
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def counting(app):
+    """Yield a list that collects the statements sent while the block runs."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(CONTROL):
+            statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def statements_of(app, client, method: str, path: str, *, expect: int = 200, **kwargs):
+    with counting(app) as statements:
+        answer = client.open(path, method=method, **kwargs)
+    assert answer.status_code == expect, answer.get_data(as_text=True)[:500]
+    if os.environ.get("VOICE_SHOW_SQL"):  # to see what a request sends: VOICE_SHOW_SQL=1 -s
+        print(f"\n{method} {path}: {len(statements)} statements")
+        for statement in statements:
+            print("   ", statement[:150])
+    return statements
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def people(app, make_user, token_for):
+    customers = [make_user() for _ in range(4)]
+    return {"staff": make_user("staff"), "customers": customers,
+            "tokens": [token_for(c) for c in customers]}
+
+
+def test_healthz_is_one_query(app, client):
+    assert statements_of(app, client, "GET", "/healthz") == ["SELECT 1"]
+
+
+# --- ideas --------------------------------------------------------------------------------
+
+
+def make_ideas(app, people, count: int) -> list[int]:
+    from voice.areas.service import create_area
+    from voice.ideas import service
+
+    with app.app_context():
+        areas = [create_area(f"Area {n}").slug for n in range(3)]
+        ids = []
+        for n in range(count):
+            author = people["customers"][n % len(people["customers"])]
+            idea = service.submit_idea(author, f"Idea number {n} about exports",
+                                       f"Description {n}", areas[n % 3])
+            ids.append(idea.id)
+        for n, idea_id in enumerate(ids):
+            for voter in people["customers"][: n % 4]:
+                service.cast_vote(voter, idea_id)
+    return ids
+
+
+# anonymous /ideas?sort=trending: total, page, areas, linked markets (one query for all)
+IDEA_LIST_PAGE = 4
+IDEA_LIST_API = 3  # anonymous /api/v1/ideas?sort=trending: total, page, linked markets
+IDEA_LIST_API_SIGNED_IN = 6  # + the token, its user, the viewer's votes on the page
+
+
+@pytest.mark.parametrize("count", [3, 25])
+def test_idea_list_first_page(app, client, people, count):
+    make_ideas(app, people, count)
+    page = statements_of(app, client, "GET", "/ideas?sort=trending")
+    assert len(page) == IDEA_LIST_PAGE, page
+    api = statements_of(app, client, "GET", "/api/v1/ideas?sort=trending")
+    assert len(api) == IDEA_LIST_API, api
+    signed_in = statements_of(app, client, "GET", "/api/v1/ideas?sort=trending",
+                              headers=people["tokens"][0])
+    assert len(signed_in) == IDEA_LIST_API_SIGNED_IN, signed_in
+
+
+# token, its user, lock the idea, the user again (expired by the read transaction's end),
+# has voted?, insert, counter, hot score, subscription check + insert, routing rules + teams
+VOTE = 12
+UNVOTE = 7  # token, user, lock the idea, the user again, delete, counter, hot score
+
+
+def test_vote_toggle(app, client, people):
+    idea_id = make_ideas(app, people, 1)[0]
+    headers = people["tokens"][3]
+    path = f"/api/v1/ideas/{idea_id}/vote"
+    statements_of(app, client, "POST", path, headers=people["tokens"][2])  # first signal:
+    # routing makes its default team and rules, once per installation
+    cast = statements_of(app, client, "POST", path, headers=headers)
+    assert len(cast) == VOTE, cast
+    removed = statements_of(app, client, "DELETE", path, headers=headers)
+    assert len(removed) == UNVOTE, removed
+
+
+# --- surveys ------------------------------------------------------------------------------
+
+
+# survey (locked), token spent?, questions, response, token, 3 answers, count, tallies,
+# then routing: question kinds, rules, teams, area teams, (a case: is it open? insert, team)
+# and the response's id after the commit. PostgreSQL inserts the 3 answers in one statement.
+SURVEY_RESPONSE = {"sqlite": 18, "postgresql": 16}
+
+
+def test_survey_response(app, client, people, backend):
+    from voice.surveys import service
+
+    with app.app_context():
+        survey = service.create_survey(
+            people["staff"], "How are we doing?", "", anonymous=True, status="open",
+            questions=[{"kind": "nps", "prompt": "Recommend us?"},
+                       {"kind": "csat", "prompt": "Satisfied?"},
+                       {"kind": "single_choice", "prompt": "Which?", "choices": ["A", "B"]}])
+        survey_id = survey.id
+        questions = [q.id for q in service.load_survey(survey_id).questions]
+        tokens = [service.response_token(survey_id) for _ in range(3)]
+    path = f"/api/v1/surveys/{survey_id}/responses"
+
+    def body(token, score):
+        return {"token": token, "answers": {str(questions[0]): score, str(questions[1]): 4,
+                                            str(questions[2]): "B"}}
+
+    statements_of(app, client, "POST", path, expect=201, json=body(tokens[0], 9))
+    answered = statements_of(app, client, "POST", path, expect=201, json=body(tokens[1], 3))
+    assert len(answered) == SURVEY_RESPONSE[backend], answered
+
+
+# --- markets ------------------------------------------------------------------------------
+
+
+def make_market(app, people) -> tuple[int, list[int]]:
+    from voice.markets import service
+
+    with app.app_context():
+        market = service.create_market(people["staff"], "Will exports ship by June?",
+                                       ["Yes", "No", "Later"], liquidity=100)
+        return market.id, [o.id for o in service.get_market(market.id).outcomes]
+
+
+# token, user, lock market, lock user, outcomes, position, trade, balance, 2 ledger rows
+# (one statement on PostgreSQL), maker, position, price point, q, routing rules + teams,
+# and the trade read back after the commit for the answer.
+TRADE = {"sqlite": 17, "postgresql": 16}
+
+
+def test_trade(app, client, people, backend):
+    market_id, outcomes = make_market(app, people)
+    path = f"/api/v1/markets/{market_id}/trades"
+    statements_of(app, client, "POST", path, expect=201, headers=people["tokens"][0],
+                  json={"outcome_id": outcomes[0], "shares": 2})
+    first = statements_of(app, client, "POST", path, expect=201, headers=people["tokens"][1],
+                          json={"outcome_id": outcomes[1], "spend": 3})
+    assert len(first) == TRADE[backend], first
+    again = statements_of(app, client, "POST", path, expect=201, headers=people["tokens"][1],
+                          json={"outcome_id": outcomes[1], "shares": 1})
+    assert len(again) == TRADE[backend], again  # the position exists: updated, not inserted
+
+
+MARKET_PAGE = 6
+
+
+def test_market_page_does_not_grow_with_trades(app, client, people):
+    from voice.markets import service
+
+    market_id, outcomes = make_market(app, people)
+    counts = []
+    for trades in (1, 30):
+        with app.app_context():
+            for n in range(trades):
+                customer = people["customers"][n % 4]
+                service.trade(customer.id, market_id, outcomes[n % 3], spend=100)
+        counts.append(len(statements_of(app, client, "GET", f"/markets/{market_id}")))
+    assert counts == [MARKET_PAGE, MARKET_PAGE]
