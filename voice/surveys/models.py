@@ -6,7 +6,7 @@ survey without a join.
 
 Results are read from ``Tally`` rows, kept in the same transaction as the answers:
 one counter per (question, week, value), so the results page costs the same at
-a thousand responses as at a hundred thousand (see docs/parts/surveys.md).
+a thousand responses as at a hundred thousand (see docs/ARCHITECTURE.md, Surveys).
 ``rebuild_tallies`` in the service recomputes them from the answers with GROUP BY.
 
 ``UsedResponseToken`` keeps the digest of each one-time token spent on an
