@@ -16,13 +16,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from voice.admin.models import STATE_LABELS
 from voice.admin.rules import PRIORITIES, SCORED_KINDS, SOURCE_LABELS
+from voice.forms import choices
 
 AREA_TEAM = "area"
 
 
 class CaseForm(FlaskForm):
-    state = SelectField("State", choices=[("", "Keep the state"),
-                                          *STATE_LABELS.items()], validators=[Optional()])
+    state = SelectField("State", choices=choices([("", "Keep the state"),
+                                                  *STATE_LABELS.items()]),
+                        validators=[Optional()])
     assignee_id = SelectField("Assignee", choices=[], validators=[Optional()])
     team_id = SelectField("Team", choices=[], validators=[Optional()])
     reply = TextAreaField(
@@ -62,11 +64,11 @@ class AreaForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     name = StringField("Name", validators=[Optional(), Length(max=120)])
-    source = SelectField("Source", choices=list(SOURCE_LABELS.items()),
+    source = SelectField("Source", choices=choices(SOURCE_LABELS.items()),
                          validators=[InputRequired()])
     team_id = SelectField("Target team", choices=[], validators=[
         InputRequired(message="Choose the team the cases go to: a rule needs a target.")])
-    priority = SelectField("Priority", choices=[(p, p.title()) for p in PRIORITIES],
+    priority = SelectField("Priority", choices=choices((p, p.title()) for p in PRIORITIES),
                            default="normal")
     sla_hours = IntegerField("SLA (hours)", default=48,
                              validators=[InputRequired(message="Enter the SLA in hours.")])
@@ -75,7 +77,8 @@ class RuleForm(FlaskForm):
     survey_id = SelectField("Only the survey", choices=[], validators=[Optional()])
     question_kind = SelectField(
         "Question kind", validators=[Optional()],
-        choices=[("", "Any (no score condition)"), *((k, k.upper()) for k in SCORED_KINDS)])
+        choices=choices([("", "Any (no score condition)"),
+                         *((k, k.upper()) for k in SCORED_KINDS)]))
     score_min = DecimalField("Score at least", validators=[Optional()])
     score_max = DecimalField("Score at most", validators=[Optional()])
     keywords = StringField("Keywords", validators=[Optional(), Length(max=1000)],
@@ -147,8 +150,8 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", validators=[Optional(), Length(max=100)])
-    role = SelectField("Role", choices=[("", "Any role"), ("customer", "Customer"),
-                                        ("staff", "Staff"), ("admin", "Admin")],
+    role = SelectField("Role", choices=choices([("", "Any role"), ("customer", "Customer"),
+                                                ("staff", "Staff"), ("admin", "Admin")]),
                        validators=[Optional()])
 
 

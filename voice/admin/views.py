@@ -29,7 +29,7 @@ from voice.admin.rules import SCORED_KINDS, SOURCE_LABELS
 from voice.auth import admin_required, staff_required
 from voice.clock import utcnow
 from voice.errors import Invalid, ServiceError
-from voice.forms import show_service_error
+from voice.forms import choices, show_service_error
 from voice.paging import parse_paging
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -131,9 +131,9 @@ def my_cases():
 
 def _case_form(detail: service.CaseDetail, form: CaseForm | None = None) -> CaseForm:
     form = form or CaseForm()
-    form.assignee_id.choices = [("", "Nobody")] + [(str(u.id), u.display_name)
-                                                  for u in detail.staff]
-    form.team_id.choices = [(str(t.id), t.name) for t in detail.teams]
+    form.assignee_id.choices = choices([("", "Nobody")] + [(str(u.id), u.display_name)
+                                                          for u in detail.staff])
+    form.team_id.choices = choices((str(t.id), t.name) for t in detail.teams)
     if request.method == "GET":
         form.assignee_id.data = str(detail.case.assignee_id or "")
         form.team_id.data = str(detail.case.team_id)
@@ -261,8 +261,8 @@ def _check_csrf() -> None:
 
 def _area_form(form: AreaForm | None = None) -> AreaForm:
     form = form or AreaForm()
-    form.team_id.choices = [("", "No team")] + [(str(t.id), t.name)
-                                                for t in service.all_teams()]
+    form.team_id.choices = choices([("", "No team")] + [(str(t.id), t.name)
+                                                        for t in service.all_teams()])
     return form
 
 
@@ -302,11 +302,13 @@ def _rule_form(form: RuleForm | None = None) -> RuleForm:
     from voice.areas.service import all_areas
 
     form = form or RuleForm()
-    form.team_id.choices = [(AREA_TEAM, "The team of the signal's area (else triage)")] + [
-        (str(t.id), t.name) for t in service.all_teams()]
-    form.area_id.choices = [("", "Any area")] + [(str(a.id), a.name) for a in all_areas()]
-    form.survey_id.choices = [("", "Any survey")] + [(str(s.id), s.title)
-                                                    for s in service.survey_choices()]
+    form.team_id.choices = choices(
+        [(AREA_TEAM, "The team of the signal's area (else triage)")]
+        + [(str(t.id), t.name) for t in service.all_teams()])
+    form.area_id.choices = choices(
+        [("", "Any area")] + [(str(a.id), a.name) for a in all_areas()])
+    form.survey_id.choices = choices(
+        [("", "Any survey")] + [(str(s.id), s.title) for s in service.survey_choices()])
     return form
 
 

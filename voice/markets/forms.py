@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from voice.forms import choices
+
 
 class MarketForm(FlaskForm):
     question = StringField("Question", validators=[DataRequired(), Length(max=200)],
@@ -63,10 +65,10 @@ class TradeForm(FlaskForm):
     """Buy by shares or by amount; sell by shares or everything held."""
 
     outcome_id = RadioField("Outcome", coerce=int, validators=[DataRequired()])
-    action = RadioField("Trade", default="buy_shares", choices=[
+    action = RadioField("Trade", default="buy_shares", choices=choices([
         ("buy_shares", "Buy shares"), ("buy_spend", "Buy for an amount"),
         ("sell_shares", "Sell shares"), ("sell_all", "Sell all"),
-    ])
+    ]))
     amount = StringField("Shares or points", validators=[Optional()])
     # the quoted limit the page's script fills in; empty without JavaScript
     max_cost = HiddenField()

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from voice.auth import staff_required
 from voice.errors import ServiceError
 from voice.extensions import limiter
-from voice.forms import show_service_error
+from voice.forms import choices, show_service_error
 from voice.markets import service
 from voice.markets.forms import EditMarketForm, MarketForm, ResolveForm, TradeForm, VoidForm
 from voice.paging import parse_paging
@@ -53,7 +53,7 @@ def _chart_data(view: service.MarketView) -> dict:
 
 def _trade_form(view: service.MarketView, formdata=None) -> TradeForm:
     form = TradeForm(formdata=formdata) if formdata is not None else TradeForm()
-    form.outcome_id.choices = [(o.id, o.label) for o in view.outcomes]
+    form.outcome_id.choices = choices((o.id, o.label) for o in view.outcomes)
     if formdata is None and view.outcomes:
         form.outcome_id.data = view.outcomes[0].id
     return form
@@ -185,7 +185,7 @@ def _manage_forms(view: service.MarketView):
                           outcomes="\n".join(o.label for o in view.outcomes),
                           closes_at=view.market.closes_at)
     resolve_form = ResolveForm(formdata=None, prefix="resolve")
-    resolve_form.outcome_id.choices = [(o.id, o.label) for o in view.outcomes]
+    resolve_form.outcome_id.choices = choices((o.id, o.label) for o in view.outcomes)
     return edit, resolve_form, VoidForm(formdata=None, prefix="void")
 
 
@@ -228,7 +228,7 @@ def edit(market_id: int):
 def resolve(market_id: int):
     view = service.get_market(market_id)
     form = ResolveForm(prefix="resolve")
-    form.outcome_id.choices = [(o.id, o.label) for o in view.outcomes]
+    form.outcome_id.choices = choices((o.id, o.label) for o in view.outcomes)
     if form.validate_on_submit():
         try:
             service.resolve_market(current_user, market_id, form.outcome_id.data,
