@@ -345,7 +345,7 @@ def test_list_page_and_api_cost_the_same_queries_for_3_or_30_ideas(app, login, c
     # user, unread count, total (tallies), rows (with author and area), the viewer's
     # votes, the linked markets, the areas for the filter form.
     assert large_page == 7
-    assert large_api == 5  # user, total, rows, votes, linked markets
+    assert large_api == 5  # the session user, total, rows, votes, linked markets
 
 
 def test_submitting_and_commenting_are_rate_limited(make_user, database_urls, backend):

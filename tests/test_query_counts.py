@@ -91,7 +91,7 @@ def make_ideas(app, people, count: int) -> list[int]:
 # anonymous /ideas?sort=trending: total, page, areas, linked markets (one query for all)
 IDEA_LIST_PAGE = 4
 IDEA_LIST_API = 3  # anonymous /api/v1/ideas?sort=trending: total, page, linked markets
-IDEA_LIST_API_SIGNED_IN = 6  # + the token, its user, the viewer's votes on the page
+IDEA_LIST_API_SIGNED_IN = 5  # + the token's user (one join), the viewer's votes on the page
 
 
 @pytest.mark.parametrize("count", [3, 25])
@@ -106,10 +106,10 @@ def test_idea_list_first_page(app, client, people, count):
     assert len(signed_in) == IDEA_LIST_API_SIGNED_IN, signed_in
 
 
-# token, its user, lock the idea, the user again (expired by the read transaction's end),
+# the token's user, lock the idea, the user again (expired by the read transaction's end),
 # has voted?, insert, counter, hot score, subscription check + insert, routing rules + teams
-VOTE = 12
-UNVOTE = 7  # token, user, lock the idea, the user again, delete, counter, hot score
+VOTE = 11
+UNVOTE = 6  # token's user, lock the idea, the user again, delete, counter, hot score
 
 
 def test_vote_toggle(app, client, people):
@@ -168,10 +168,10 @@ def make_market(app, people) -> tuple[int, list[int]]:
         return market.id, [o.id for o in service.get_market(market.id).outcomes]
 
 
-# token, user, lock market, lock user, outcomes, position, trade, balance, 2 ledger rows
+# the token's user, lock market, lock user, outcomes, position, trade, balance, 2 ledger rows
 # (one statement on PostgreSQL), maker, position, price point, q, routing rules + teams,
 # and the trade read back after the commit for the answer.
-TRADE = {"sqlite": 17, "postgresql": 16}
+TRADE = {"sqlite": 16, "postgresql": 15}
 
 
 def test_trade(app, client, people, backend):

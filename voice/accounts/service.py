@@ -184,10 +184,12 @@ def issue_token(email: str, password: str) -> str:
 
 
 def user_for_token(raw_token: str) -> User | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw_token)))
-    if token is None or not token.user.active:
-        return None
-    return token.user
+    """The active user a bearer token belongs to: one query, on every API call."""
+    return db.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(raw_token), User.active.is_(True))
+    )
 
 
 def revoke_token(raw_token: str) -> None:

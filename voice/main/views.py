@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import text
 
-from voice.extensions import db
+from voice.extensions import db, limiter
 from voice.ideas import service as ideas
 from voice.markets import service as markets
 from voice.surveys import service as surveys
@@ -27,6 +27,7 @@ def home():
 
 
 @bp.route("/healthz")
+@limiter.exempt  # probed by load balancers many times a second; nothing to limit
 def healthz():
     """200 when the database answers; 503 otherwise (a load balancer takes us out)."""
     try:
