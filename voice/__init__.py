@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     load_config(app, config)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -60,6 +61,12 @@ def import_models() -> None:
     from voice.loop import models as _loop  # noqa: F401
     from voice.markets import models as _markets  # noqa: F401
     from voice.surveys import models as _surveys  # noqa: F401
+
+
+def register_url_converters(app: Flask) -> None:
+    from voice.security import register_url_converters as bounded_integers
+
+    bounded_integers(app)
 
 
 def register_blueprints(app: Flask) -> None:

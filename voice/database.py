@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine
 from voice.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Ids are 32-bit integers on every database; a larger number names no row.
+MAX_ID = 2**31 - 1
 IMMEDIATE = "voice_immediate"
 
 
@@ -44,6 +46,12 @@ def _sqlite_on_begin(conn) -> None:
         return
     immediate = conn.get_execution_options().get(IMMEDIATE, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def as_id(number: int) -> int:
+    """``number`` if it can be an id, else 0 (no row has it): a lookup then finds nothing
+    instead of overflowing the column's type in the database (a 500 on PostgreSQL)."""
+    return number if 0 < number <= MAX_ID else 0
 
 
 def is_postgresql() -> bool:

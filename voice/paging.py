@@ -11,6 +11,8 @@ from voice.errors import Invalid
 from voice.extensions import db
 
 MAX_PER_PAGE = 100
+# Beyond this the OFFSET would overflow the database's integer (a 500); no list is that long.
+MAX_PAGE = 1_000_000
 
 
 @dataclass
@@ -40,9 +42,9 @@ def parse_paging(args, default_per_page: int = 20) -> tuple[int, int]:
         per_page = int(args.get("per_page", default_per_page))
     except (TypeError, ValueError):
         raise Invalid("page and per_page must be whole numbers.", code="invalid_paging") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
         raise Invalid(
-            f"page starts at 1 and per_page is between 1 and {MAX_PER_PAGE}.",
+            f"page is between 1 and {MAX_PAGE:,} and per_page between 1 and {MAX_PER_PAGE}.",
             code="invalid_paging",
         )
     return page, per_page

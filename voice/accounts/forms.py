@@ -53,3 +53,10 @@ class ResetPasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired(), Length(max=200)],
+        description="To confirm that it is you.",
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from voice.accounts import service
+from voice.accounts import data, service
 from voice.accounts.forms import (
+    DeleteAccountForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -154,6 +157,38 @@ def reset_password(token: str):
     return _no_referrer(render_template(
         "accounts/reset_password.html", form=form, email=user.email
     ), status)
+
+
+@bp.route("/me/data.json")
+@login_required
+def export_data():
+    """Everything Voice holds about the signed-in user, as a JSON download."""
+    body = json.dumps(data.export_data(current_user.id), indent=2, ensure_ascii=False)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="voice-data-{current_user.id}.json"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    refused = False
+    if form.validate_on_submit():
+        try:
+            data.delete_account(current_user, form.password.data)
+        except ServiceError as error:
+            refused = True
+            show_service_error(form, error)
+        else:
+            logout_user()
+            flash("Your account is closed. What you shared stays as “a former customer”; "
+                  "your personal data is gone.", "success")
+            return redirect(url_for("main.home"))
+    status = 400 if form.errors or refused else 200
+    return render_template("accounts/delete.html", form=form,
+                           staff=current_user.role != "customer"), status
 
 
 def _no_referrer(body: str, status: int = 200):

@@ -61,3 +61,23 @@ def delete_current_token():
 def me():
     user = caller()
     return user_json(user, current_user)
+
+
+@bp.get("/me/data")
+@api_login_required
+def my_data():
+    """Everything Voice holds about the caller (the profile page's download)."""
+    from voice.accounts import data
+
+    return data.export_data(caller().id)
+
+
+@bp.delete("/me")
+@api_login_required
+def delete_me():
+    """Close the caller's account, confirmed with ``{"password"}``: 204."""
+    from voice.accounts import data
+
+    body = json_body()
+    data.delete_account(caller(), _text(body, "password"))
+    return "", 204

@@ -18,6 +18,7 @@ from voice.admin import service
 from voice.admin.serialize import case_json
 from voice.api import bp
 from voice.api.helpers import api_staff_required, caller, json_body, page_json
+from voice.database import as_id
 from voice.errors import Invalid
 from voice.paging import parse_paging
 
@@ -45,7 +46,7 @@ def _optional_id(data: dict, key: str):
     value = data.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise Invalid(f"{key} must be a number or null.", code=f"invalid_{key}")
-    return value
+    return value if value is None else as_id(value)
 
 
 @bp.patch("/admin/cases/<int:case_id>")

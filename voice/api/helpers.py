@@ -13,11 +13,29 @@ from voice.accounts.models import User
 from voice.errors import Forbidden, Invalid, Unauthorized
 from voice.paging import Page
 
+# The integers JSON can carry between any two programs exactly (2**53); an id or a count
+# past this names nothing, and past 2**63 the database drivers overflow (a 500).
+MAX_JSON_INTEGER = 2**53
+
+
+def _integers_in_range(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -MAX_JSON_INTEGER <= value <= MAX_JSON_INTEGER
+    if isinstance(value, dict):
+        return all(_integers_in_range(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_integers_in_range(item) for item in value)
+    return True
+
 
 def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise Invalid("The request body must be a JSON object.", code="invalid_json")
+    if not _integers_in_range(data):
+        raise Invalid("Whole numbers in the body must lie within ±2^53.", code="invalid_json")
     return data
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from voice.api import bp
 from voice.api.helpers import api_login_required, api_staff_required, caller, json_body, page_json
 from voice.clock import isoformat
+from voice.database import as_id
 from voice.errors import Invalid
 from voice.ideas import service
 from voice.ideas.limits import comment_limit, submit_limit
@@ -190,7 +191,7 @@ def merge(idea_id: int):
     if not isinstance(into, int) or isinstance(into, bool):
         raise Invalid("'into' must be the id of the idea to merge into.", code="invalid_into",
                       field="into")
-    survivor = service.merge_ideas(caller(), idea_id, into)
+    survivor = service.merge_ideas(caller(), idea_id, as_id(into))
     return one_idea(survivor.id)
 
 

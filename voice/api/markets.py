@@ -15,6 +15,7 @@ from voice.api.helpers import (
     page_json,
 )
 from voice.clock import isoformat, parse_iso
+from voice.database import as_id
 from voice.errors import Conflict, Invalid
 from voice.extensions import limiter
 from voice.markets import service
@@ -92,7 +93,7 @@ def _outcome_id(value) -> int:
         raise Invalid("outcome_id must be an outcome's id.", code="invalid_outcome",
                       field="outcome_id")
     try:
-        return int(value)
+        return as_id(int(value))
     except (TypeError, ValueError):
         raise Invalid("outcome_id must be an outcome's id.", code="invalid_outcome",
                       field="outcome_id") from None

@@ -35,6 +35,7 @@ STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 NUMBER = {"type": "number"}
 BOOLEAN = {"type": "boolean"}
+ARRAY = {"type": "array"}
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -86,6 +87,9 @@ SCHEMAS: dict[str, Schema] = {
                  prices_after={"type": "array", "items": NUMBER}),
     "Trade": obj(["id", "outcome_id", "shares", "cost", "created_at"], id=INTEGER,
                  outcome_id=INTEGER, shares=NUMBER, cost=NUMBER, created_at=TIME),
+    "TradeRow": obj(["id", "outcome_id", "shares", "cost", "created_at"], id=INTEGER,
+                    outcome_id=INTEGER, shares=NUMBER, cost=NUMBER, created_at=TIME,
+                    outcome=STRING, trader=STRING),
     "Notification": obj(["id", "kind", "subject", "body", "link", "read", "created_at"],
                         id=INTEGER, kind=STRING, subject=STRING, body=STRING, link=STRING,
                         read=BOOLEAN, created_at=TIME),
@@ -120,6 +124,9 @@ def operation(summary: str, ok: str, schema: Schema | None, *, errors: str = "",
     codes = set(errors.split()) | {"400"} | (set() if public else {"401"}) | {"429"}
     for code in sorted(codes):
         responses[code] = answer(code, ERRORS[code], ref("Error"))
+    if params:
+        # gunicorn itself refuses a request line over 4,094 bytes, before Voice sees it
+        responses["414"] = answer("414", "URI too long (refused by the WSGI server)")
     spec: Schema = {"summary": summary, "responses": responses}
     if body is not None:
         spec["requestBody"] = {"required": True,
@@ -139,7 +146,7 @@ def query(name: str, schema: Schema) -> Schema:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
-PAGING = [query("page", {"type": "integer", "minimum": 1}),
+PAGING = [query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
           query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]
 
 PATHS: dict[str, Schema] = {
@@ -151,7 +158,12 @@ PATHS: dict[str, Schema] = {
         "Get a bearer token", "201", obj(["token"], token=STRING), errors="401",
         public=True, body=obj(["email", "password"], email=STRING, password=STRING))},
     "/tokens/current": {"delete": operation("Revoke this token", "204", None)},
-    "/me": {"get": operation("The caller", "200", ref("User"))},
+    "/me": {
+        "get": operation("The caller", "200", ref("User")),
+        "delete": operation("Close the caller's account (customers; confirm with the password)",
+                            "204", None, errors="403",
+                            body=obj(["password"], password=STRING)),
+    },
     "/ideas": {
         "get": operation("List ideas", "200", page_of(ref("Idea")), public=True, params=[
             query("sort", {"enum": ["trending", "top", "new"]}),
@@ -246,6 +258,8 @@ PATHS: dict[str, Schema] = {
     },
     "/markets/{market_id}/trades": {
         "parameters": [path_id("market_id")],
+        "get": operation("Trades, newest first", "200", page_of(ref("TradeRow")),
+                         errors="404", public=True, params=PAGING),
         "post": operation("Trade", "201", obj(["trade", "balance", "prices"],
                                               trade=ref("Trade"), balance=NUMBER,
                                               prices={"type": "array", "items": NUMBER}),
@@ -292,6 +306,58 @@ PATHS: dict[str, Schema] = {
                                state={"enum": ["new", "acknowledged", "in_progress", "closed",
                                                "wont_do"]},
                                assignee_id=NULLABLE_INT, reply=STRING)),
+    },
+
+    # --- documented extras (docs/API.md, "Beyond the contract") -------------------------
+    "/me/notifications/read-all": {"post": operation(
+        "Mark every notification read", "200",
+        obj(["marked", "unread"], marked=INTEGER, unread=INTEGER))},
+    "/me/mail-preferences": {
+        "get": operation("Mail on or off per category", "200",
+                         {"type": "object", "additionalProperties": BOOLEAN}),
+        "put": operation("Turn categories of mail on or off", "200",
+                         {"type": "object", "additionalProperties": BOOLEAN},
+                         body={"type": "object", "additionalProperties": BOOLEAN}),
+    },
+    "/me/data": {"get": operation(
+        "Everything Voice holds about the caller (the data download)", "200", obj(
+            ["format", "profile", "ideas", "comments", "votes", "survey_responses",
+             "positions", "trades", "ledger", "notifications"],
+            format=STRING, profile=obj(["id", "email", "display_name"], id=INTEGER,
+                                       email=STRING, display_name=STRING),
+            ideas=ARRAY, comments=ARRAY, votes=ARRAY, survey_responses=ARRAY,
+            positions=ARRAY, trades=ARRAY, ledger=ARRAY, notifications=ARRAY))},
+    "/ideas/{idea_id}/unmerge": {
+        "parameters": [path_id("idea_id")],
+        "post": operation("Undo a merge (staff)", "200", ref("Idea"), errors="403 404 409"),
+    },
+    "/ideas/{idea_id}/proxy-votes": {
+        "parameters": [path_id("idea_id")],
+        "post": operation("Vote on a customer's behalf (staff)", "201",
+                          obj(["vote_count", "user"], vote_count=INTEGER, user=PERSON),
+                          errors="403 404 409", body=obj(["email"], email=STRING)),
+    },
+    "/ideas/{idea_id}/subscription": {
+        "parameters": [path_id("idea_id")],
+        "put": operation("Follow an idea", "200", obj(["subscribed"], subscribed=BOOLEAN),
+                         errors="404"),
+        "delete": operation("Stop following an idea", "200",
+                            obj(["subscribed"], subscribed=BOOLEAN), errors="404"),
+    },
+    "/surveys/{survey_id}/trend": {
+        "parameters": [path_id("survey_id")],
+        "get": operation("NPS by week (staff)", "200", obj(
+            ["points"], question_id=NULLABLE_INT, points={"type": "array", "items": obj(
+                ["week", "n"], week=STRING, n=INTEGER,
+                score={"type": ["number", "null"]})}),
+            errors="403 404", params=[query("question", INTEGER)]),
+    },
+    "/surveys/{survey_id}/questions/{question_id}/answers": {
+        "parameters": [path_id("survey_id"), path_id("question_id")],
+        "get": operation("Text answers, newest first (staff)", "200", page_of(obj(
+            ["id", "response_id", "text", "created_at"], id=INTEGER, response_id=INTEGER,
+            text=STRING, created_at=TIME)), errors="403 404",
+            params=[query("q", STRING), *PAGING]),
     },
 }
 

@@ -30,7 +30,7 @@ from sqlalchemy import and_, func, or_, select
 from voice import signals
 from voice.accounts.models import User
 from voice.clock import utcnow
-from voice.database import write_transaction
+from voice.database import as_id, write_transaction
 from voice.errors import Conflict, Forbidden, Invalid, NotFound
 from voice.extensions import db
 from voice.markets import lmsr
@@ -516,7 +516,7 @@ def _check_idea(idea_id) -> int | None:
     from voice.ideas.models import Idea
 
     try:
-        idea_id = int(idea_id)
+        idea_id = as_id(int(idea_id))
     except (TypeError, ValueError):
         raise Invalid("No such idea.", code="invalid_idea", field="idea_id") from None
     if isinstance(idea_id, bool) or db.session.get(Idea, idea_id) is None:
@@ -901,6 +901,75 @@ def _notify_traders(users, kind: str, subject: str, body: str, market: Market) -
 
     notify(list(users), kind=kind, subject=subject[:200], body=body,
            link=f"/markets/{market.id}")
+
+
+# --- closing an account -------------------------------------------------------------------
+
+
+def settle_positions_of(user_id: int, now: datetime | None = None) -> list[Trade]:
+    """Sell every share ``user_id`` holds in an unsettled market back to its market maker,
+    at the market's own current price (LMSR proceeds, rounded down), for account deletion.
+
+    Each sale is an ordinary trade (trade row, ledger rows for the user and the maker, q,
+    position, price point), so the books stay balanced. Markets already resolved or voided
+    hold no shares. Joins the caller's transaction. Lock order as everywhere: the markets
+    (ascending id), then the user.
+    """
+    trades: list[Trade] = []
+    with write_transaction():
+        now = now or utcnow()
+
+        def held_markets() -> set[int]:
+            return set(db.session.scalars(
+                select(Position.market_id).where(Position.user_id == user_id,
+                                                 Position.shares > 0)
+            ))
+
+        locked: dict[int, Market] = {}
+        for market_id in sorted(held_markets()):
+            locked[market_id] = _lock_market(market_id)
+        user = _lock_user(user_id)
+        for market_id in sorted(held_markets() - set(locked)):  # bought meanwhile
+            locked[market_id] = _lock_market(market_id)
+        for market_id in sorted(locked):
+            market = locked[market_id]
+            if market.status in ("resolved", "voided"):
+                continue
+            outcomes = _outcomes(market.id)
+            positions = list(db.session.scalars(
+                select(Position).where(Position.user_id == user.id,
+                                       Position.market_id == market.id, Position.shares > 0)
+                .order_by(Position.outcome_id).execution_options(populate_existing=True)
+            ))
+            for position in positions:
+                index = _outcome_index(outcomes, position.outcome_id)
+                outcome = outcomes[index]
+                quoted = price_trade([o.shares for o in outcomes], market.liquidity, index,
+                                     shares=-position.shares, outcome_id=outcome.id)
+                record = Trade(market_id=market.id, outcome_id=outcome.id, user_id=user.id,
+                               shares=quoted.shares, cost=quoted.cost, created_at=now,
+                               price_before=quoted.prices_before[index],
+                               price_after=quoted.prices_after[index])
+                db.session.add(record)
+                db.session.flush()
+                note = "Account closed: position sold at the current price"
+                _ledger(-quoted.cost, "trade", user=user, market=market, trade=record,
+                        now=now, note=note)
+                _ledger(quoted.cost, "trade", market=market, trade=record, now=now, note=note)
+                outcome.shares += quoted.shares
+                position.realised += -quoted.cost - position.cost_basis
+                position.cost_basis = 0
+                position.shares = 0
+                position.net_spend += quoted.cost
+                market.trade_count += 1
+                market.volume += abs(quoted.cost)
+                db.session.add(PricePoint(market_id=market.id, at=now,
+                                          prices=[round(p, 6) for p in quoted.prices_after]))
+                signals.market_traded.send(market, trade=record,
+                                           prices_before=quoted.prices_before,
+                                           prices_after=quoted.prices_after)
+                trades.append(record)
+    return trades
 
 
 # --- positions and the leaderboard ------------------------------------------------------
