@@ -13,9 +13,10 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from voice import create_app
@@ -317,3 +318,36 @@ def page(chromium, live_server):
     tab.dialogs = dialogs
     yield tab
     context.close()
+
+
+# --- counting SQL statements -----------------------------------------------------------
+
+CONTROL_STATEMENTS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+
+@contextmanager
+def counting_statements(app) -> Iterator[list[str]]:
+    """Collect the SQL statements the block sends (transaction control left out)."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(CONTROL_STATEMENTS):
+            statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def sign_in(page, user) -> None:
+    """Sign ``user`` in through the login page of a Playwright ``page``."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    assert "/login" not in page.url

@@ -7,18 +7,10 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from voice.admin import service
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, user) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def sign_out(page) -> None:

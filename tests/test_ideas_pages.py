@@ -7,9 +7,9 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.conftest import test_config
+from tests.conftest import counting_statements, test_config
 from voice import create_app
 from voice.extensions import db
 from voice.ideas import service
@@ -310,20 +310,9 @@ def test_activity_page(app, login, customer, staff, make_user):
 
 
 def count_queries(app, fetch) -> int:
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = fetch()
-        assert response.status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA", "COMMIT"))])
+    with counting_statements(app) as statements:
+        assert fetch().status_code == 200
+    return len(statements)
 
 
 def test_list_page_and_api_cost_the_same_queries_for_3_or_30_ideas(app, login, customer,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from voice.accounts.models import User
 from voice.database import write_transaction
 from voice.extensions import db
@@ -12,14 +12,6 @@ from voice.loop import service
 from voice.loop.models import Notification
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, user) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 def test_mark_read_and_mark_all_read_without_reloading(app, page, customer):

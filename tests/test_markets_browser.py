@@ -6,18 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from voice.markets import service
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, user) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text(f"Signed in as {user.display_name}.")).to_be_visible()
 
 
 def sign_out(page) -> None:

@@ -12,36 +12,14 @@ commit.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
-from voice.extensions import db
-
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
-@contextmanager
-def counting(app):
-    """Yield a list that collects the statements sent while the block runs."""
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(CONTROL):
-            statements.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+from tests.conftest import counting_statements
 
 
 def statements_of(app, client, method: str, path: str, *, expect: int = 200, **kwargs):
-    with counting(app) as statements:
+    with counting_statements(app) as statements:
         answer = client.open(path, method=method, **kwargs)
     assert answer.status_code == expect, answer.get_data(as_text=True)[:500]
     if os.environ.get("VOICE_SHOW_SQL"):  # to see what a request sends: VOICE_SHOW_SQL=1 -s

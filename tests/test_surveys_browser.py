@@ -3,12 +3,10 @@ the builder; a customer answers it on a phone; staff read the results and charts
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +19,6 @@ QUESTIONS = [
     ("multi_choice", "What do you use?", False, ["Editor", "Reports", "API"]),
     ("text", "What should we fix first?", False, []),
 ]
-
-
-def sign_in(page, user) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_build_answer_on_a_phone_and_read_the_results(page, chromium, live_server, staff,

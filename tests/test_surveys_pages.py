@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.conftest import counting_statements
 from tests.test_surveys_service import EVERY_KIND, good_answers, make_survey, qids
 from voice.extensions import db
 from voice.surveys import service
@@ -34,22 +34,6 @@ def form_answers(ids: dict[str, int], **overrides) -> dict:
 def response_count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(Response.id)))
-
-
-@contextmanager
-def counting_queries(app):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # --- answering ----------------------------------------------------------------------------
@@ -315,10 +299,10 @@ def test_results_page_costs_a_fixed_number_of_queries(app, login, staff):
 
     add(2, 0)
     browser.get(url)
-    with counting_queries(app) as few:
+    with counting_statements(app) as few:
         assert browser.get(url).status_code == 200
     add(40, 2)
-    with counting_queries(app) as many:
+    with counting_statements(app) as many:
         assert browser.get(url).status_code == 200
     # user, unread count, survey, questions, tallies, NPS trend, one page of text answers
     assert len(many) == len(few) <= 8, many

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from tests.test_authorization import build_world, fast_hashing  # noqa: F401
 from tests.test_xss import FIELDS, LIMITS, PAYLOADS
 
@@ -25,16 +25,6 @@ def rotated_texts() -> dict[str, str]:
         payload = PAYLOADS[index % len(PAYLOADS)]
         texts[name] = f"{name.replace('_', ' ')} {payload}"[:LIMITS.get(name, 2000)]
     return texts
-
-
-def sign_in(page, user) -> None:
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    assert "/login" not in page.url
 
 
 def poke(page) -> None:
