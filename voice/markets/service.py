@@ -524,18 +524,23 @@ def _check_idea(idea_id) -> int | None:
     return idea_id
 
 
+def _clean_wording(question, description, outcomes) -> tuple[str, str, list[str]]:
+    """The question, description and outcome labels of a new or edited market, checked."""
+    question = _clean_text(question, "question", "A question", 5, MAX_QUESTION)
+    description = str(description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Invalid(f"A description has at most {MAX_DESCRIPTION} characters.",
+                      field="description")
+    return question, description, _clean_labels(outcomes)
+
+
 def create_market(actor: User, question: str, outcomes: list[str], *, liquidity=None,
                   subsidy=None, description: str = "", closes_at: datetime | None = None,
                   idea_id: int | None = None, now: datetime | None = None) -> Market:
     """Open a market (staff). ``liquidity`` b or ``subsidy`` b·ln n, in points."""
     _require_staff(actor)
     now = now or utcnow()
-    question = _clean_text(question, "question", "A question", 5, MAX_QUESTION)
-    description = str(description or "").strip()
-    if len(description) > MAX_DESCRIPTION:
-        raise Invalid(f"A description has at most {MAX_DESCRIPTION} characters.",
-                      field="description")
-    labels = _clean_labels(outcomes)
+    question, description, labels = _clean_wording(question, description, outcomes)
     b = liquidity_hundredths(liquidity, subsidy, len(labels))
     _check_closes_at(closes_at, now)
     with write_transaction():
@@ -581,12 +586,7 @@ def edit_market(actor: User, market_id: int, *, question: str, outcomes: list[st
     close time while the market is unsettled."""
     _require_staff(actor)
     now = now or utcnow()
-    question = _clean_text(question, "question", "A question", 5, MAX_QUESTION)
-    description = str(description or "").strip()
-    if len(description) > MAX_DESCRIPTION:
-        raise Invalid(f"A description has at most {MAX_DESCRIPTION} characters.",
-                      field="description")
-    labels = _clean_labels(outcomes)
+    question, description, labels = _clean_wording(question, description, outcomes)
     with write_transaction():
         market = _lock_market(market_id)
         if market.status in ("resolved", "voided"):
