@@ -59,7 +59,7 @@ def seed(world: DemoWorld) -> None:
 
     quarterly = service.create_survey(
         author, "Quarterly NPS: how are we doing?",
-        "Two questions, one minute. Your answers are **anonymous**: we read every one.",
+        "Three questions, one minute. Your answers are **anonymous**: we read every one.",
         anonymous=True, area_slug=None, opens_at=start - timedelta(days=1),
         closes_at=now + timedelta(weeks=2), status="open",
         questions=[
