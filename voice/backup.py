@@ -23,6 +23,18 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(url.database)
 
 
+def copy_sqlite(source_path: Path, target_path: Path) -> None:
+    """Copy one SQLite database over another with SQLite's online backup API."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def pg_dump_command(database_url: str, target: Path) -> list[str]:
     """The pg_dump call for a PostgreSQL URL (custom format, restorable with pg_restore)."""
     url = make_url(database_url).set(drivername="postgresql")
@@ -36,14 +48,7 @@ def backup(database_url: str, target: Path) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     source_path = sqlite_path(database_url)
     if source_path is not None:
-        source = sqlite3.connect(source_path)
-        destination = sqlite3.connect(target)
-        try:
-            with destination:
-                source.backup(destination)
-        finally:
-            destination.close()
-            source.close()
+        copy_sqlite(source_path, target)
         return f"SQLite backup of {source_path} written to {target}."
     if make_url(database_url).get_backend_name() == "postgresql":
         command = pg_dump_command(database_url, target)
@@ -59,12 +64,5 @@ def restore_sqlite(database_url: str, source: Path) -> str:
     target_path = sqlite_path(database_url)
     if target_path is None:
         raise RuntimeError("Restore here is for SQLite; for PostgreSQL use pg_restore --clean.")
-    backup_db = sqlite3.connect(source)
-    live = sqlite3.connect(target_path)
-    try:
-        with live:
-            backup_db.backup(live)
-    finally:
-        live.close()
-        backup_db.close()
+    copy_sqlite(Path(source), target_path)
     return f"Restored {target_path} from {source}."
