@@ -176,7 +176,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "RATELIMIT_ENABLED": False, "TESTING": True})
+                          "RATELIMIT_ENABLED": False, "TESTING": True,
+                          "PAGE_CACHE_SECONDS": 0})  # growth of the rendering itself
         with app.app_context():
             db.create_all()
             rng = np.random.default_rng(20261124)

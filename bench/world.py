@@ -45,8 +45,9 @@ def app_for(url: str):
     from voice import create_app
     from voice.extensions import db
 
+    # No page cache: bench.profile measures the rendering, not a stored copy.
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET,
-                      "RATELIMIT_ENABLED": False})
+                      "RATELIMIT_ENABLED": False, "PAGE_CACHE_SECONDS": 0})
     with app.app_context():
         try:
             yield app

@@ -97,6 +97,7 @@ def test_config(url: str, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "PAGE_CACHE_SECONDS": 0,  # on in tests/test_pagecache.py, which tests it
     }
     config.update(overrides)
     return config

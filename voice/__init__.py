@@ -39,7 +39,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from voice import database  # noqa: F401 - installs the SQLite connection hooks
+    from voice import (
+        database,  # noqa: F401 - installs the SQLite connection hooks
+        pagecache,
+    )
     from voice.accounts import session as account_session
     from voice.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -48,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    pagecache.init_app(app)
     account_session.configure(login_manager)
     import_models()
 

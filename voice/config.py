@@ -60,6 +60,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "fixed-window"
 
+    # Seconds an anonymous visitor's public page may be served from a worker's cache
+    # (voice/pagecache.py); 0 turns the cache off.
+    PAGE_CACHE_SECONDS = float(os.environ.get("VOICE_PAGE_CACHE_SECONDS", "5"))
+
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True

@@ -36,6 +36,7 @@ from voice.ideas.forms import (
 from voice.ideas.limits import comment_limit, submit_limit
 from voice.ideas.models import STATUS_LABELS
 from voice.markets.service import linked_markets
+from voice.pagecache import anonymous_page_cache
 from voice.paging import parse_paging
 
 bp = Blueprint("ideas", __name__)
@@ -65,6 +66,7 @@ def back_to(idea_id: int) -> str:
 
 
 @bp.route("/ideas")
+@anonymous_page_cache
 def index():
     page, per_page = parse_paging(request.args)
     args = request.args
@@ -147,6 +149,7 @@ def render_detail(idea_id: int, *, status: int = 200, **forms):
 
 
 @bp.route("/ideas/<int:idea_id>")
+@anonymous_page_cache
 def detail(idea_id: int):
     return render_detail(idea_id)
 

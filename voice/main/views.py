@@ -6,6 +6,7 @@ from flask_login import current_user
 from voice.extensions import db, limiter
 from voice.ideas import service as ideas
 from voice.markets import service as markets
+from voice.pagecache import anonymous_page_cache
 from voice.surveys import service as surveys
 
 bp = Blueprint("main", __name__)
@@ -14,6 +15,7 @@ HOME_LIST_SIZE = 5
 
 
 @bp.route("/")
+@anonymous_page_cache
 def home():
     """What is moving now: trending ideas, open surveys, open markets."""
     viewer = current_user._get_current_object() if current_user.is_authenticated else None

@@ -12,6 +12,7 @@ from voice.extensions import limiter
 from voice.forms import choices, show_service_error
 from voice.markets import service
 from voice.markets.forms import EditMarketForm, MarketForm, ResolveForm, TradeForm, VoidForm
+from voice.pagecache import anonymous_page_cache
 from voice.paging import parse_paging
 
 bp = Blueprint("markets", __name__)
@@ -31,6 +32,7 @@ def _paging() -> tuple[int, int]:
 
 
 @bp.get("/markets")
+@anonymous_page_cache
 def index():
     status = request.args.get("status") or None
     if status not in (None, *service.LIST_STATUSES):
@@ -80,6 +82,7 @@ def _render_detail(market_id: int, form: TradeForm | None = None, status: int = 
 
 
 @bp.get("/markets/<int:market_id>")
+@anonymous_page_cache
 def detail(market_id: int):
     return _render_detail(market_id)
 
@@ -137,6 +140,7 @@ def positions():
 
 
 @bp.get("/markets/leaderboard")
+@anonymous_page_cache
 def leaderboard():
     page, per_page = _paging()
     return render_template("markets/leaderboard.html", listing=service.leaderboard(page, per_page))
