@@ -88,13 +88,27 @@ def trade_requests(world: World, *, hot: bool) -> Callable[[int], list[dict]]:
     return make
 
 
+def signed_in_gets(world: World, path: str) -> Callable[[int], list[dict]]:
+    """The page as each signed-in customer sees it (their votes, their position): never
+    from the anonymous page cache, so this is the cost of rendering it."""
+    def make(count: int) -> list[dict]:
+        return [{"method": "GET", "path": path, "token": world.tokens[k % len(world.tokens)]}
+                for k in range(count)]
+
+    return make
+
+
 def scenarios(world: World, url: str) -> list[Scenario]:
     hot_id = world.hot_market[0]
     return [
         Scenario("floor: bare Flask", "floor", "/", server="floor"),
         Scenario("GET /healthz", "read", "/healthz"),
         Scenario("idea list: trending, page 1", "read", "/ideas?sort=trending"),
+        Scenario("idea list, signed in", "read",
+                 requests=signed_in_gets(world, "/ideas?sort=trending")),
         Scenario("market page", "read", f"/markets/{hot_id}"),
+        Scenario("market page, signed in", "read",
+                 requests=signed_in_gets(world, f"/markets/{hot_id}")),
         Scenario("vote toggle (API)", "vote", requests=vote_requests(world), writes=True),
         Scenario("survey response (API)", "survey", requests=survey_requests(world, url),
                  writes=True),
