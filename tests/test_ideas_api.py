@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from voice.extensions import db
-from voice.ideas import service
+from voice.ideas import ranking, service
 from voice.ideas.models import Idea
 
 IDEA_KEYS = {"id", "title", "description", "area", "status", "author", "vote_count",
@@ -116,6 +116,31 @@ def test_vote_and_unvote_are_idempotent(app, api, customer, make_user):
     assert api("POST", path).status_code == 401
     missing = api("POST", "/api/v1/ideas/999/vote", customer)
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+
+
+def test_a_vote_reads_the_caller_once_and_checks_for_its_vote_by_inserting(
+        app, api, customer, make_user, token_for):
+    """The token's user is read once (not again after the read transaction ends); the
+    vote and the subscription are each one INSERT .. ON CONFLICT DO NOTHING, and the new
+    count and trending score one UPDATE."""
+    from tests.conftest import counting_statements
+
+    idea_id = make_idea(app, make_user())
+    path = f"/api/v1/ideas/{idea_id}/vote"
+    api("POST", path, make_user())  # the first vote ever: routing sets up its defaults
+    client, headers = app.test_client(), token_for(customer)
+    for method in ("POST", "DELETE", "POST"):
+        with counting_statements(app) as statements:
+            assert client.open(path, method=method, headers=headers).status_code == 200
+        users = [s for s in statements if "FROM users" in s]
+        assert len(users) == 1, statements
+        assert not [s for s in statements if s.startswith("SELECT idea_votes")], statements
+        assert not [s for s in statements if s.startswith("SELECT idea_subscriptions")]
+        assert len([s for s in statements if s.startswith("UPDATE ideas")]) == 1, statements
+    with app.app_context():
+        idea = db.session.get(Idea, idea_id)
+        assert idea.vote_count == 2
+        assert idea.hot_score == ranking.hot_score(2, 0, idea.created_at)
 
 
 def test_vote_on_a_closed_idea_is_409(app, api, customer, staff, make_user):

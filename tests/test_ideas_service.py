@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.conftest import run_in_threads
 from voice.errors import Conflict, Forbidden, Invalid, NotFound
 from voice.extensions import db
-from voice.ideas import service
+from voice.ideas import ranking, service
 from voice.ideas.models import (
     Comment,
     Idea,
@@ -123,6 +123,96 @@ def test_voting_subscribes_the_voter(ctx, make_user):
     users = set(db.session.scalars(select(IdeaSubscription.user_id)
                                    .where(IdeaSubscription.idea_id == idea_id)))
     assert users == {author.id, voter.id}
+
+
+def test_voting_or_commenting_never_resubscribes_someone_who_unsubscribed(ctx, make_user):
+    author, voter = make_user(), make_user()
+    idea_id = submit(author)
+    service.set_subscribed(voter, idea_id, False)
+    service.cast_vote(voter, idea_id)
+    service.remove_vote(voter, idea_id)
+    service.cast_vote(voter, idea_id)
+    service.add_comment(voter, idea_id, "Still want this, quietly")
+    rows = db.session.execute(select(IdeaSubscription.user_id, IdeaSubscription.active)
+                              .where(IdeaSubscription.idea_id == idea_id)).all()
+    assert sorted(rows) == sorted([(author.id, True), (voter.id, False)])
+    assert count_of(idea_id) == 1
+
+
+def test_a_second_vote_adds_no_subscription_row(ctx, make_user):
+    author, voter = make_user(), make_user()
+    idea_id = submit(author)
+    for _ in range(2):
+        service.cast_vote(voter, idea_id)
+        service.remove_vote(voter, idea_id)
+    service.cast_vote(voter, idea_id)
+    assert db.session.scalar(select(func.count(IdeaSubscription.id)).where(
+        IdeaSubscription.idea_id == idea_id, IdeaSubscription.user_id == voter.id)) == 1
+
+
+def hot_of(idea_id) -> tuple[float, float]:
+    """(stored hot_score, the score ranking gives for the stored counts)."""
+    db.session.expire_all()
+    idea = db.session.get(Idea, idea_id)
+    return idea.hot_score, ranking.hot_score(idea.vote_count, idea.comment_count,
+                                             idea.created_at)
+
+
+def test_hot_score_follows_every_vote_and_comment(ctx, make_user, staff):
+    author, voters = make_user(), [make_user() for _ in range(3)]
+    idea_id = submit(author)
+    steps = [lambda: service.cast_vote(voters[0], idea_id),
+             lambda: service.cast_vote(voters[1], idea_id),
+             lambda: service.cast_vote(voters[1], idea_id),  # no change
+             lambda: service.remove_vote(voters[0], idea_id),
+             lambda: service.add_comment(voters[2], idea_id, "Yes please"),
+             lambda: service.add_vote_for(staff, idea_id, voters[2].email)]
+    seen = set()
+    for step in steps:
+        step()
+        stored, expected = hot_of(idea_id)
+        assert stored == expected
+        seen.add(stored)
+    assert len(seen) == 4  # the repeated vote changed nothing; the others each did
+
+
+def test_bump_sets_the_score_from_the_counts_it_finds(ctx, make_user):
+    """Should the locked idea's counts in memory ever be stale, the score is still the one
+    of the counts the UPDATE returned."""
+    from sqlalchemy import update
+
+    from voice.database import write_transaction
+
+    idea_id = submit(make_user())
+    with write_transaction():
+        idea = service._lock_idea(idea_id)
+        db.session.execute(update(Idea).where(Idea.id == idea_id).values(vote_count=5)
+                           .execution_options(synchronize_session=False))
+        assert service._bump(idea, votes=1) == 6
+        assert idea.vote_count == 6
+    stored, expected = hot_of(idea_id)
+    assert stored == expected == ranking.hot_score(6, 0, db.session.get(Idea, idea_id).created_at)
+
+
+def test_idea_voted_is_sent_once_per_new_vote(ctx, make_user, staff):
+    from voice import signals
+
+    author, voter, buyer = make_user(), make_user(), make_user()
+    idea_id = submit(author)
+    sent = []
+
+    def listener(idea, **kwargs):
+        sent.append((idea.id, kwargs["user"].id, kwargs["vote_count"]))
+
+    with signals.idea_voted.connected_to(listener):
+        service.cast_vote(voter, idea_id)
+        service.cast_vote(voter, idea_id)
+        service.remove_vote(voter, idea_id)
+        service.cast_vote(author, idea_id)
+        service.add_vote_for(staff, idea_id, buyer.email)
+        with pytest.raises(Conflict):
+            service.add_vote_for(staff, idea_id, author.email)
+    assert sent == [(idea_id, voter.id, 1), (idea_id, author.id, 1), (idea_id, buyer.id, 2)]
 
 
 @pytest.mark.parametrize("status", ["done", "declined"])

@@ -153,14 +153,29 @@ def _set_counts(idea: Idea, votes: int, comments: int) -> None:
 
 
 def _bump(idea: Idea, *, votes: int = 0, comments: int = 0) -> int:
-    """Atomically add to the idea's counters; returns the new vote count."""
+    """Atomically add to the idea's counters and store its new score; returns the vote count.
+
+    The caller holds the idea's row lock (``_lock_idea``), so the locked row's counts plus
+    the deltas are the new counts: the score is computed from them in Python and set by
+    the same ``UPDATE`` (one statement, not two). The counters still change atomically and
+    come back by ``RETURNING``; were they ever not the expected ones, the score is set
+    again from what came back, so ``hot_score`` always matches the stored counts.
+    """
+    expected = (idea.vote_count + votes, idea.comment_count + comments)
+    score = ranking.hot_score(*expected, idea.created_at)
     new_votes, new_comments = db.session.execute(
         update(Idea).where(Idea.id == idea.id)
-        .values(vote_count=Idea.vote_count + votes, comment_count=Idea.comment_count + comments)
+        .values(vote_count=Idea.vote_count + votes, comment_count=Idea.comment_count + comments,
+                hot_score=score)
         .returning(Idea.vote_count, Idea.comment_count)
         .execution_options(synchronize_session=False)
     ).one()
-    _set_counts(idea, new_votes, new_comments)
+    if (new_votes, new_comments) != expected:
+        _set_counts(idea, new_votes, new_comments)
+        return new_votes
+    set_committed_value(idea, "vote_count", new_votes)
+    set_committed_value(idea, "comment_count", new_comments)
+    set_committed_value(idea, "hot_score", score)
     return new_votes
 
 
@@ -177,16 +192,25 @@ def _recount(ideas: list[Idea]) -> None:
         _set_counts(idea, votes[0], votes[1])
 
 
+def _insert_new(model, keys: list[str], **values) -> int | None:
+    """Insert the row unless one with the same ``keys`` exists: the new row's id, or None.
+
+    One ``INSERT .. ON CONFLICT DO NOTHING RETURNING id`` instead of a look-up and an
+    insert. A plain INSERT refused by the unique constraint would abort the whole
+    transaction on PostgreSQL; ``DO NOTHING`` leaves it usable.
+    """
+    maker = pg_insert if is_postgresql() else sqlite_insert
+    return db.session.scalar(
+        maker(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+        .returning(model.id)
+    )
+
+
 def _subscribe(idea_id: int, user_id: int, merged_from_id: int | None = None) -> bool:
-    """Subscribe unless the user already has a subscription row (even an inactive one)."""
-    exists = db.session.scalar(select(IdeaSubscription.id).where(
-        IdeaSubscription.idea_id == idea_id, IdeaSubscription.user_id == user_id))
-    if exists is not None:
-        return False
-    db.session.add(IdeaSubscription(idea_id=idea_id, user_id=user_id,
-                                    merged_from_id=merged_from_id))
-    db.session.flush()
-    return True
+    """Subscribe unless the user already has a subscription row, even an inactive one:
+    whoever unsubscribed stays unsubscribed when they vote or comment. True if added."""
+    return _insert_new(IdeaSubscription, ["idea_id", "user_id"], idea_id=idea_id,
+                       user_id=user_id, merged_from_id=merged_from_id) is not None
 
 
 def _subscribers(idea_id: int, exclude: int | None = None) -> list[User]:
@@ -264,12 +288,18 @@ def set_idea_area(actor: User, idea_id: int, area_slug: str | None) -> Idea:
 # --- voting ----------------------------------------------------------------------------
 
 
-def _add_vote(idea: Idea, voter: User, added_by: User | None = None) -> int:
-    db.session.add(Vote(idea_id=idea.id, user_id=voter.id, on_behalf=added_by is not None,
-                        added_by_id=added_by.id if added_by else None))
-    db.session.flush()
+def _add_vote(idea: Idea, voter: User, voter_id: int, added_by: User | None = None
+              ) -> int | None:
+    """Add the voter's vote (the idea locked and open): the new count, or None if the voter
+    had voted for it already (then nothing changes)."""
+    vote_id = _insert_new(
+        Vote, ["idea_id", "user_id"], idea_id=idea.id, user_id=voter_id,
+        on_behalf=added_by is not None, added_by_id=added_by.id if added_by else None,
+    )
+    if vote_id is None:
+        return None
     count = _bump(idea, votes=1)
-    _subscribe(idea.id, voter.id)
+    _subscribe(idea.id, voter_id)
     signals.idea_voted.send(idea, user=voter, vote_count=count)
     return count
 
@@ -281,23 +311,31 @@ def _has_vote(idea_id: int, user_id: int) -> bool:
 
 
 def cast_vote(user: User, idea_id: int) -> tuple[int, bool]:
-    """Vote for the idea (idempotent): (vote_count, True)."""
+    """Vote for the idea (idempotent): (vote_count, True).
+
+    The voter's id is read before the transaction begins: ``write_transaction`` commits
+    the request's read transaction, which expires the user, and reading ``user.id`` inside
+    would load the whole user again (one statement) for a value that never changes.
+    """
+    user_id = user.id
     with write_transaction():
         idea = _lock_idea(idea_id)
         _check_voting_open(idea)
-        if _has_vote(idea.id, user.id):
+        count = _add_vote(idea, user, user_id)
+        if count is None:
             return idea.vote_count, True
-        count = _add_vote(idea, user)
     return count, True
 
 
 def remove_vote(user: User, idea_id: int) -> tuple[int, bool]:
-    """Take the vote back (idempotent): (vote_count, False)."""
+    """Take the vote back (idempotent): (vote_count, False). The id is read first, as in
+    ``cast_vote``."""
+    user_id = user.id
     with write_transaction():
         idea = _lock_idea(idea_id)
         _check_voting_open(idea)
         removed = db.session.execute(
-            delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user.id)
+            delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user_id)
         ).rowcount
         if not removed:
             return idea.vote_count, False
@@ -315,10 +353,10 @@ def add_vote_for(actor: User, idea_id: int, customer_email: str) -> tuple[int, U
             raise Invalid("No customer has that email.", code="unknown_user", field="email")
         idea = _lock_idea(idea_id)
         _check_voting_open(idea)
-        if _has_vote(idea.id, voter.id):
+        count = _add_vote(idea, voter, voter.id, added_by=actor)
+        if count is None:
             raise Conflict(f"{voter.display_name} has voted for this idea already.",
                            code="already_voted", field="email")
-        count = _add_vote(idea, voter, added_by=actor)
         signals.staff_acted.send(actor, action="idea.proxy_vote", target_type="idea",
                                  target_id=idea.id, detail=f"vote on behalf of {voter.email}")
     return count, voter
