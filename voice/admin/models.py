@@ -107,6 +107,19 @@ class RoutingRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RoutingVersion(db.Model):
+    """One row (id 1) whose token changes with every change to rules, teams or their areas.
+
+    Each worker keeps the routing configuration it last read, tagged with this token
+    (voice/admin/routing_cache.py), and reads it again only when the token differs.
+    """
+
+    __tablename__ = "routing_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (

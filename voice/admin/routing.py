@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from voice import signals
 from voice.accounts.models import User
-from voice.admin import rules, service
-from voice.admin.models import RoutingRule, Team
+from voice.admin import routing_cache, rules, service
 from voice.clock import utcnow
 from voice.extensions import db
 
@@ -24,27 +23,21 @@ SURVEY_SCORED = tuple(rules.SCORED_KINDS)
 
 def route(signal: rules.Signal, *, title: str = "", link: str = ""):
     """Open the case the rules decide for ``signal`` (None when no rule matches)."""
-    rows = _enabled_rules(signal.source)
-    if not rows:
-        if db.session.scalar(select(Team.id).limit(1)) is not None:
-            return None
+    config = routing_cache.current()
+    if not config.has_team:
         service.ensure_defaults()
-        rows = _enabled_rules(signal.source)
-        if not rows:
-            return None
-    by_id = {row.id: row for row in rows}
-    decision = rules.decide([service.rule_value(row) for row in rows], signal,
-                            service.routing_map())
+        config = routing_cache.current()
+    candidates = config.rules_for(signal.source)
+    if not candidates:
+        return None
+    routing = config.routing
+    if routing is None:  # rules but no triage team: an old installation
+        routing = service.routing_map()
+    decision = rules.decide(list(candidates), signal, routing)
     if decision is None:
         return None
-    return service.open_case(signal, decision, by_id[decision.rule_id].name, title=title,
-                             link=link)
-
-
-def _enabled_rules(source: str) -> list[RoutingRule]:
-    return list(db.session.scalars(
-        select(RoutingRule).where(RoutingRule.enabled, RoutingRule.source == source)
-        .order_by(RoutingRule.position, RoutingRule.id)))
+    return service.open_case(signal, decision, config.rule_name(decision.rule_id),
+                             title=title, link=link)
 
 
 # --- building signals from domain objects -----------------------------------------------
