@@ -135,3 +135,21 @@ def test_trading_is_limited_per_user(app, make_user, token_for):
                        headers=token_for(other)).status_code == 201
     with app.app_context():
         assert service.audit_books().balanced
+
+
+def test_only_routes_with_a_limit_do_the_limiter_bookkeeping(app, customer):
+    """The limiter is skipped on routes that carry no limit (voice.extensions): they
+    answer without rate-limit headers, while a limited route still counts and says so."""
+    from voice.extensions import limited_endpoints
+
+    client = app.test_client()
+    board = client.get("/ideas")
+    assert board.status_code == 200 and "X-RateLimit-Limit" not in board.headers
+    token = client.post("/api/v1/tokens", json={"email": customer.email,
+                                                "password": "wrong-password"})
+    assert token.status_code == 401 and token.headers["X-RateLimit-Limit"] == "10"
+    assert token.headers["X-RateLimit-Remaining"] == "9"
+    endpoints = limited_endpoints(app)
+    assert {"api.create_token", "api.trade", "api.submit_response", "markets.trade",
+            "accounts.login"} <= endpoints
+    assert "ideas.index" not in endpoints and "api.vote" not in endpoints
