@@ -152,6 +152,9 @@ def test_trade_and_its_errors(app, client, market, customer, staff, token_for):
     assert [p["prices"] for p in history] == [[0.5, 0.5], [0.524979, 0.475021]]
     trades = client.get(f"/api/v1/markets/{market['id']}/trades").json
     assert trades["total"] == 1 and trades["items"][0]["trader"] == customer.display_name
+    # the answer's trade is built from what was written, not read back: the same row
+    stored = trades["items"][0]
+    assert {key: stored[key] for key in done.json["trade"]} == done.json["trade"]
 
 
 def test_resolve_and_void(app, client, market, customer, staff, token_for):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 
 from tests.conftest import run_in_threads
 from voice.accounts.models import User
@@ -445,6 +445,7 @@ def test_concurrent_traders_lose_nothing(app, staff, make_user):
         assert audit.users_total + audit.makers_total == 14 * 100_000 == audit.grants_total
         assert db.session.get(Market, market_id).trade_count == trades
         assert len(service.price_history(market_id)) == trades + 1
+    assert_each_trade_priced_on_the_state_before_it(app, market_id)
 
 
 def test_concurrent_sells_cannot_oversell(app, staff, customer):
@@ -460,6 +461,134 @@ def test_concurrent_sells_cannot_oversell(app, staff, customer):
     assert len(refused) == 3 and {r.code for r in refused} == {"insufficient_shares"}
     with app.app_context():
         assert db.session.get(Outcome, yes).shares == 0
+    assert books(app).balanced
+    assert_each_trade_priced_on_the_state_before_it(app, market_id)
+
+
+def test_one_trader_on_many_markets_at_once(app, staff, customer):
+    """Trades on different markets run side by side and meet on the trader's row: none
+    may lose another's change of the balance or read a position from before it."""
+    markets = [new_market(app, staff) for _ in range(8)]
+
+    def work(i: int):
+        market_id, (yes, no) = markets[i]
+        bought = service.trade(customer.id, market_id, yes if i % 2 else no, spend=100 + i)
+        more = service.trade(customer.id, market_id, yes if i % 2 else no, shares=1_000_000)
+        sold = service.trade(customer.id, market_id, yes if i % 2 else no, shares=-500_000)
+        return [bought.trade, more.trade, sold.trade]
+
+    results = run_in_threads(app, work, len(markets))
+    assert [r for r in results if isinstance(r, Exception)] == []
+    with app.app_context():
+        spent = sum(t.cost for trades in results for t in trades)
+        assert db.session.get(User, customer.id).balance == 100_000 - spent
+        for (market_id, _ids), trades in zip(markets, results, strict=True):
+            position = db.session.scalar(select(Position).where(Position.market_id == market_id))
+            assert position.shares == sum(t.shares for t in trades)
+            assert position.net_spend == sum(t.cost for t in trades)
+            assert position.cost_basis - position.realised == sum(t.cost for t in trades)
+    assert books(app).balanced
+    for market_id, _ids in markets:
+        assert_each_trade_priced_on_the_state_before_it(app, market_id)
+
+
+def assert_each_trade_priced_on_the_state_before_it(app, market_id: int) -> None:
+    """Replay the market's trades in the order they were written: each must have been
+    priced on q as the trades before it left it (a quote on a stale q, read before the
+    market's lock was held, shows here as a price or cost that does not replay)."""
+    with app.app_context():
+        liquidity = db.session.get(Market, market_id).liquidity
+        outcome_ids = db.session.scalars(select(Outcome.id).where(Outcome.market_id == market_id)
+                                         .order_by(Outcome.position)).all()
+        q = [0] * len(outcome_ids)
+        trades = db.session.scalars(select(Trade).where(Trade.market_id == market_id)
+                                    .order_by(Trade.id)).all()
+        assert trades
+        for done in trades:
+            index = outcome_ids.index(done.outcome_id)
+            again = price_trade(q, liquidity, index, shares=done.shares)
+            assert (done.cost, done.price_before, done.price_after) == (
+                again.cost, again.prices_before[index], again.prices_after[index]), done.id
+            q[index] += done.shares
+        assert q == [db.session.get(Outcome, o).shares for o in outcome_ids]
+
+
+# --- one trade's statements -------------------------------------------------------------------
+
+
+def test_a_trade_is_two_reads_and_seven_writes(app, staff, customer):
+    """Market and outcomes locked in one read, the trader and their position in another;
+    then one statement per row written, the position an upsert; nothing read back."""
+    from tests.conftest import counting_statements
+    from voice import signals
+
+    market_id, (yes, _no) = new_market(app, staff)
+    expected = ["SELECT markets.", "SELECT users.", "INSERT INTO trades",
+                "INSERT INTO ledger_entries", "UPDATE users", "UPDATE markets",
+                "UPDATE market_outcomes", "INSERT INTO positions",
+                "INSERT INTO market_price_points"]
+    for size in ({"shares": 2_000_000}, {"spend": 300}, {"shares": -1_000_000}):
+        with signals.market_traded.muted(), counting_statements(app) as statements, \
+                app.app_context():
+            result = service.trade(customer.id, market_id, yes, **size)
+            assert result.trade.id and result.trade.created_at  # no statement to read them
+        assert len(statements) == len(expected), statements
+        assert all(s.startswith(e) for e, s in zip(expected, statements, strict=True)), statements
+    assert books(app).balanced
+
+
+def test_the_trade_returned_is_the_row_written(app, staff, customer):
+    market_id, (yes, _no) = new_market(app, staff)
+    with app.app_context():
+        result = service.trade(customer.id, market_id, yes, spend=250)
+        assert inspect(result.trade).detached  # complete, so reading it sends nothing
+        stored = db.session.get(Trade, result.trade.id)
+        columns = [c.key for c in Trade.__table__.columns]
+        assert {c: getattr(result.trade, c) for c in columns} == {
+            c: getattr(stored, c) for c in columns}
+        assert result.balance == db.session.get(User, customer.id).balance == 100_000 - 250
+
+
+def test_a_trade_inside_an_enclosing_transaction_updates_what_it_loaded(app, staff, customer):
+    """Called inside another service's transaction, a trade's writes show in the objects
+    that transaction had already loaded (the user, the outcome, the position, the market)."""
+    from voice.database import write_transaction
+
+    market_id, (yes, _no) = new_market(app, staff)
+    with app.app_context():
+        service.trade(customer.id, market_id, yes, shares=3_000_000)
+        with write_transaction():
+            user = db.session.get(User, customer.id)
+            outcome = db.session.get(Outcome, yes)
+            position = db.session.scalar(select(Position).where(Position.user_id == user.id))
+            market = db.session.get(Market, market_id)
+            before = (user.balance, outcome.shares, position.shares, market.trade_count,
+                      market.maker_balance, market.volume)
+            sale = service.trade(customer.id, market_id, yes, shares=-1_000_000)
+            proceeds = -sale.trade.cost
+            assert (user.balance, outcome.shares, position.shares, market.trade_count,
+                    market.maker_balance, market.volume) == (
+                before[0] + proceeds, before[1] - 1_000_000, before[2] - 1_000_000,
+                before[3] + 1, before[4] - proceeds, before[5] + proceeds)
+            assert position.net_spend == db.session.scalar(
+                select(func.sum(Trade.cost)).where(Trade.user_id == user.id))
+    assert books(app).balanced
+
+
+def test_a_trade_sees_what_its_enclosing_transaction_changed(app, staff, customer):
+    """Changes the enclosing transaction has not flushed yet (here a grant) reach the
+    database before the trade reads the balance, and are not overwritten after it."""
+    from voice.database import write_transaction
+
+    market_id, (yes, _no) = new_market(app, staff, liquidity=10_000)
+    with app.app_context():
+        with write_transaction():
+            user = db.session.get(User, customer.id)
+            user.balance += 50_000
+            db.session.add(LedgerEntry(account="user", user_id=user.id, amount=50_000,
+                                       kind="grant", created_at=utcnow()))
+            result = service.trade(customer.id, market_id, yes, spend=120_000)
+        assert result.balance == db.session.get(User, customer.id).balance == 30_000
     assert books(app).balanced
 
 
