@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert, select
 
 from voice.admin import dashboard, metrics, service
 from voice.admin.metrics import CaseTimes
@@ -168,6 +169,11 @@ def test_dashboard_figures(app, scored_world, login):
     assert f"/admin/scores?kind=nps&amp;week={week_a.date().isoformat()}&amp;max=6" in page
     assert "Billing is a mess." in page
     assert 'data-chart="scores"' in page and "data-chart-data=" in page
+    # The loop figures cover the window, and say so; their links list the same cases.
+    since = board.since.isoformat()
+    assert f"The cases opened in the last 12 weeks (since {board.since:%d %b %Y})" in page
+    assert f"replied=1&amp;since={since}\"><strong data-figure=\"reply-share\">" in page
+    assert f"team={triage.team_id}&amp;since={since}" in page
 
 
 def test_score_list_behind_a_figure(app, scored_world, login):
@@ -218,3 +224,111 @@ def test_ideas_by_votes_with_trend_and_market(app, make_user):
     assert [(r.id, r.votes, r.votes_this_week, r.votes_last_week, r.trend) for r in rows] == [
         (top, 3, 1, 2, "down"), (second, 1, 1, 0, "up")]
     assert rows[0].probability == pytest.approx(50.0) and rows[1].market_id is None
+
+
+# --- bounded by the window, whatever the history ---------------------------------------------
+
+
+def _cases(app, count: int, now: datetime, first_number: int = 0) -> None:
+    """``count`` cases spread over the dashboard's weeks, every third one closed."""
+    from voice.admin.models import Case
+    from voice.extensions import db
+
+    with app.app_context():
+        triage = service.ensure_defaults().id
+        rows = []
+        for number in range(first_number, first_number + count):
+            opened = now - timedelta(hours=1 + 37 * number)
+            done = number % 3 == 0
+            rows.append({"source_type": "idea", "source_id": 10_000 + number, "rule_id": 4,
+                         "team_id": triage, "state": "closed" if done else "new",
+                         "due_at": opened + timedelta(hours=48), "created_at": opened,
+                         "updated_at": opened,
+                         "first_response_at": opened + timedelta(minutes=5 + number),
+                         "closed_at": opened + timedelta(hours=1 + number) if done else None})
+        db.session.execute(insert(Case), rows)
+        db.session.commit()
+
+
+def test_statements_do_not_grow_with_the_cases(app, make_user):
+    """The dashboard's statements: scores, open cases, loop measures, top ideas, their
+    markets, detractors; one each, with 3 cases as with 30."""
+    from tests.conftest import counting_statements
+    from voice.ideas import service as ideas
+
+    author = make_user()
+    with app.app_context():
+        ideas.submit_idea(author, "Offline mode", "")  # routed: the first case
+    now = utcnow()
+    counts = []
+    for first, count in ((0, 2), (2, 27)):
+        _cases(app, count, now, first)
+        with counting_statements(app) as statements, app.app_context():
+            board = dashboard.build(now=now)
+        counts.append((len(statements), board.loop_total.cases))
+    assert counts == [(6, 3), (6, 30)]
+
+
+def test_loop_measures_in_sql_equal_the_pure_reference(app, make_user):
+    """The medians and counts the database computes (window functions) are those of
+    metrics.loop_measures over the same cases: by team, by week and in all, odd and
+    even groups, NULL times, anonymous customers, and no case from before the window."""
+    import random
+
+    from voice.admin.models import CLOSED_STATES, Case, Team
+    from voice.extensions import db
+
+    rng = random.Random(7)
+    customers = [make_user().id, make_user().id]
+    now = datetime(2026, 3, 4, 15, 30)
+    weeks = metrics.weeks_back(now, dashboard.WEEKS)
+    since = datetime.combine(weeks[0], datetime.min.time())
+    with app.app_context():
+        service.ensure_defaults()
+        db.session.execute(insert(Team), [{"name": f"Team {i}"} for i in range(3)])
+        teams = list(db.session.scalars(select(Team.id).order_by(Team.id)))
+        rows = []
+        for number in range(150):
+            opened = since - timedelta(days=20) + timedelta(minutes=rng.randrange(150_000))
+            first = opened + timedelta(seconds=rng.randrange(1, 200_000))
+            state = rng.choice(["new", "in_progress", "closed", "closed", "wont_do"])
+            closed = first + timedelta(seconds=rng.randrange(0, 400_000))
+            customer = rng.choice([None, *customers])
+            rows.append({
+                "source_type": "idea", "source_id": number, "rule_id": 4,
+                "team_id": rng.choice(teams[1:]),  # the first team (Triage) has no case
+                "state": state, "due_at": opened, "created_at": opened, "updated_at": opened,
+                "first_response_at": None if state == "new" else first,
+                "closed_at": closed if state in CLOSED_STATES else None,
+                "customer_id": customer,
+                "replied_at": closed if state == "closed" and rng.random() < 0.5 else None})
+        db.session.execute(insert(Case), rows)
+        db.session.commit()
+        board = dashboard.build(now=now)
+
+    until = now + timedelta(seconds=1)
+    kept = [r for r in rows if since <= r["created_at"] < until]
+    assert 0 < len(kept) < len(rows)
+
+    def reference(key):
+        return [CaseTimes(key(r), r["created_at"], r["first_response_at"], r["closed_at"],
+                          r["replied_at"] is not None, replyable=r["customer_id"] is not None)
+                for r in kept]
+
+    def figures(m):
+        return (m.key, m.cases, m.closed, m.closed_replyable, m.closed_with_reply,
+                m.responded, pytest.approx(m.median_first_response_hours, abs=1e-6),
+                pytest.approx(m.median_close_hours, abs=1e-6))
+
+    by_name = [row.team_id for row in board.team_cases]  # the page lists teams by name
+    assert sorted(by_name) == teams
+    by_team = metrics.loop_measures(reference(lambda r: r["team_id"]), keys=by_name)
+    by_week = metrics.loop_measures(reference(lambda r: metrics.week_start(r["created_at"])),
+                                    keys=weeks)
+    [total] = metrics.loop_measures(reference(lambda r: 0), keys=[0])
+    assert [figures(m) for m in board.loop_teams] == [figures(m) for m in by_team]
+    assert [figures(m) for m in board.loop_weeks] == [figures(m) for m in by_week]
+    assert figures(board.loop_total) == figures(total)
+    [triage] = [m for m in board.loop_teams if m.key == teams[0]]
+    assert triage.cases == 0 and triage.median_close_hours is None
+    assert board.since == weeks[0]

@@ -6,7 +6,7 @@ Flask or the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -168,6 +168,54 @@ def loop_measures(rows: Iterable[CaseTimes], keys: Sequence[object] = ()) -> lis
         group.median_first_response_hours = median_hours(group._first)
         group.median_close_hours = median_hours(group._close)
     return list(groups.values())
+
+
+def _median_hours(seconds: np.ndarray) -> float | None:
+    """The median of the non-NaN durations (seconds), in hours; None when there are none."""
+    values = seconds[~np.isnan(seconds)]
+    return float(np.median(values)) / 3600.0 if values.size else None
+
+
+def case_table(raw: np.ndarray) -> np.ndarray:
+    """Cases as an n x 4 array: seconds to the first response, seconds to close (NaN
+    when there is none), an identified customer (0/1), replied (0/1).
+
+    ``raw`` is n x 4: opened, first response, closed (seconds since any epoch, NaN when
+    there is none), customer + 2 x replied. Durations are rounded to the millisecond:
+    SQLite's timestamps come from Julian days, which keep ~40 µs."""
+    opened, first, closed, flags = raw.T
+    flags = flags.astype(np.int64)
+    return np.column_stack([np.round(first - opened, 3), np.round(closed - opened, 3),
+                            flags & 1, (flags >> 1) & 1])
+
+
+def loop_columns(table: np.ndarray, codes: np.ndarray,
+                 keys: Mapping[int, object]) -> list[LoopMeasures]:
+    """The figures of ``loop_measures``, from columns rather than one object per case.
+
+    ``table`` is ``case_table``'s array, ``codes`` the integer group of each row, ``keys``
+    maps a code to its key in the order to show (empty groups included); codes not in
+    ``keys`` follow, keyed by the code. Vectorized: a window's tens of thousands of cases
+    take milliseconds, where one Python object per case took a second."""
+    first, close, customer, replied = table.T
+    closed = ~np.isnan(close)
+    replyable = closed & (customer > 0)
+    with_reply = replyable & (replied > 0)
+    responded = ~np.isnan(first)
+    order = dict(keys)
+    for code in np.unique(codes).tolist():
+        order.setdefault(code, code)
+    groups = []
+    for code, key in order.items():
+        mask = codes == code
+        groups.append(LoopMeasures(
+            key=key, cases=int(mask.sum()), closed=int((mask & closed).sum()),
+            closed_replyable=int((mask & replyable).sum()),
+            closed_with_reply=int((mask & with_reply).sum()),
+            responded=int((mask & responded).sum()),
+            median_first_response_hours=_median_hours(first[mask]),
+            median_close_hours=_median_hours(close[mask])))
+    return groups
 
 
 def trend(recent: int, previous: int) -> str:
