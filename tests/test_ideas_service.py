@@ -564,6 +564,28 @@ def test_list_filters_mine_and_voted(ctx, make_user, areas):
             service.list_ideas(me, **bad)
 
 
+def test_list_totals_and_votes_on_every_page_and_past_the_last(ctx, make_user):
+    me, other = make_user(), make_user()
+    ids = [submit(other if n % 2 else me, f"Export invoices number {n}") for n in range(5)]
+    service.cast_vote(me, ids[1])
+    service.cast_vote(me, ids[4])
+    service.cast_vote(other, ids[0])
+    cases = [({}, 5), ({"q": "invoices"}, 5), ({"mine": True}, 3), ({"voted": True}, 2),
+             ({"status": "open"}, 5), ({"status": "planned"}, 0)]
+    for filters, total in cases:
+        seen = []
+        for page in (1, 2, 3, 4):
+            listing = service.list_ideas(me, page=page, per_page=2, **filters)
+            assert listing.total == total, (filters, page)
+            assert listing.voted == {i.id for i in listing.items} & {ids[1], ids[4]}
+            seen += [i.id for i in listing.items]
+        assert len(seen) == len(set(seen)) == total
+    assert service.list_ideas(other).voted == {ids[0]}
+    assert service.list_ideas(None).voted == set()
+    authors = {i.id: i.author.display_name for i in service.list_ideas(None).items}
+    assert authors[ids[0]] == me.display_name and authors[ids[1]] == other.display_name
+
+
 def test_activity_lists_posted_voted_and_commented(ctx, make_user, staff):
     me, other = make_user(), make_user()
     posted = submit(me, "My own idea here")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, joinedload
@@ -116,11 +117,18 @@ def idea_path(idea_id: int) -> str:
 # --- small helpers inside a transaction ------------------------------------------------
 
 
+# The statements of a vote are built once and reused with new parameters: building one
+# and working out its cache key costs ~70-130 us, as much as SQLite takes to run it.
+
+
+@cache
+def _lock_statement() -> Select:
+    return (select(Idea).where(Idea.id == bindparam("idea_key")).with_for_update()
+            .execution_options(populate_existing=True))
+
+
 def _lock_idea(idea_id: int) -> Idea:
-    idea = db.session.scalar(
-        select(Idea).where(Idea.id == idea_id).with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    idea = db.session.scalar(_lock_statement(), {"idea_key": idea_id})
     if idea is None:
         raise NotFound("No such idea.", code="not_found")
     return idea
@@ -152,6 +160,16 @@ def _set_counts(idea: Idea, votes: int, comments: int) -> None:
     set_committed_value(idea, "hot_score", score)
 
 
+@cache
+def _bump_statement():
+    ideas = Idea.__table__
+    return (update(ideas).where(ideas.c.id == bindparam("idea_key"))
+            .values(vote_count=ideas.c.vote_count + bindparam("add_votes"),
+                    comment_count=ideas.c.comment_count + bindparam("add_comments"),
+                    hot_score=bindparam("new_score"))
+            .returning(ideas.c.vote_count, ideas.c.comment_count))
+
+
 def _bump(idea: Idea, *, votes: int = 0, comments: int = 0) -> int:
     """Atomically add to the idea's counters and store its new score; returns the vote count.
 
@@ -163,13 +181,9 @@ def _bump(idea: Idea, *, votes: int = 0, comments: int = 0) -> int:
     """
     expected = (idea.vote_count + votes, idea.comment_count + comments)
     score = ranking.hot_score(*expected, idea.created_at)
-    new_votes, new_comments = db.session.execute(
-        update(Idea).where(Idea.id == idea.id)
-        .values(vote_count=Idea.vote_count + votes, comment_count=Idea.comment_count + comments,
-                hot_score=score)
-        .returning(Idea.vote_count, Idea.comment_count)
-        .execution_options(synchronize_session=False)
-    ).one()
+    new_votes, new_comments = db.session.execute(_bump_statement(), {
+        "idea_key": idea.id, "add_votes": votes, "add_comments": comments, "new_score": score,
+    }).one()
     if (new_votes, new_comments) != expected:
         _set_counts(idea, new_votes, new_comments)
         return new_votes
@@ -192,24 +206,31 @@ def _recount(ideas: list[Idea]) -> None:
         _set_counts(idea, votes[0], votes[1])
 
 
-def _insert_new(model, keys: list[str], **values) -> int | None:
+@cache
+def _insert_new_statement(model, keys: tuple[str, ...], columns: tuple[str, ...],
+                          postgresql: bool):
+    table = model.__table__
+    maker = pg_insert if postgresql else sqlite_insert
+    return (maker(table).values({name: bindparam(f"new_{name}") for name in columns})
+            .on_conflict_do_nothing(index_elements=list(keys)).returning(table.c.id))
+
+
+def _insert_new(model, keys: tuple[str, ...], **values) -> int | None:
     """Insert the row unless one with the same ``keys`` exists: the new row's id, or None.
 
     One ``INSERT .. ON CONFLICT DO NOTHING RETURNING id`` instead of a look-up and an
     insert. A plain INSERT refused by the unique constraint would abort the whole
-    transaction on PostgreSQL; ``DO NOTHING`` leaves it usable.
+    transaction on PostgreSQL; ``DO NOTHING`` leaves it usable. Columns left out take
+    their defaults.
     """
-    maker = pg_insert if is_postgresql() else sqlite_insert
-    return db.session.scalar(
-        maker(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-        .returning(model.id)
-    )
+    stmt = _insert_new_statement(model, keys, tuple(values), is_postgresql())
+    return db.session.scalar(stmt, {f"new_{name}": value for name, value in values.items()})
 
 
 def _subscribe(idea_id: int, user_id: int, merged_from_id: int | None = None) -> bool:
     """Subscribe unless the user already has a subscription row, even an inactive one:
     whoever unsubscribed stays unsubscribed when they vote or comment. True if added."""
-    return _insert_new(IdeaSubscription, ["idea_id", "user_id"], idea_id=idea_id,
+    return _insert_new(IdeaSubscription, ("idea_id", "user_id"), idea_id=idea_id,
                        user_id=user_id, merged_from_id=merged_from_id) is not None
 
 
@@ -293,7 +314,7 @@ def _add_vote(idea: Idea, voter: User, voter_id: int, added_by: User | None = No
     """Add the voter's vote (the idea locked and open): the new count, or None if the voter
     had voted for it already (then nothing changes)."""
     vote_id = _insert_new(
-        Vote, ["idea_id", "user_id"], idea_id=idea.id, user_id=voter_id,
+        Vote, ("idea_id", "user_id"), idea_id=idea.id, user_id=voter_id,
         on_behalf=added_by is not None, added_by_id=added_by.id if added_by else None,
     )
     if vote_id is None:
@@ -327,6 +348,13 @@ def cast_vote(user: User, idea_id: int) -> tuple[int, bool]:
     return count, True
 
 
+@cache
+def _unvote_statement():
+    votes = Vote.__table__
+    return delete(votes).where(votes.c.idea_id == bindparam("idea_key"),
+                               votes.c.user_id == bindparam("user_key"))
+
+
 def remove_vote(user: User, idea_id: int) -> tuple[int, bool]:
     """Take the vote back (idempotent): (vote_count, False). The id is read first, as in
     ``cast_vote``."""
@@ -334,9 +362,8 @@ def remove_vote(user: User, idea_id: int) -> tuple[int, bool]:
     with write_transaction():
         idea = _lock_idea(idea_id)
         _check_voting_open(idea)
-        removed = db.session.execute(
-            delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == user_id)
-        ).rowcount
+        removed = db.session.execute(_unvote_statement(),
+                                     {"idea_key": idea.id, "user_key": user_id}).rowcount
         if not removed:
             return idea.vote_count, False
         count = _bump(idea, votes=-1)
@@ -612,8 +639,9 @@ def _with_people(stmt: Select) -> Select:
     return stmt.options(joinedload(Idea.author), joinedload(Idea.area))
 
 
-def not_merged():
-    """The condition "not merged", written for each planner.
+def not_merged(postgresql: bool | None = None):
+    """The condition "not merged", written for each planner (``postgresql``: which one;
+    by default the one in use).
 
     SQLite, without statistics, answers ``merged_into_id IS NULL`` from
     ix_ideas_merged_into_id: it matches every row, then sorts them all for one page. Written
@@ -622,7 +650,7 @@ def not_merged():
     row is NULL, while it would guess that the coalesce form keeps 0.5% of the rows and
     prefer a bitmap scan and a sort; so there it stays ``IS NULL``.
     """
-    if is_postgresql():
+    if is_postgresql() if postgresql is None else postgresql:
         return Idea.merged_into_id.is_(None)
     return func.coalesce(Idea.merged_into_id, 0) == 0
 
@@ -635,20 +663,78 @@ def voted_ids(viewer: User | None, idea_ids: list[int]) -> set[int]:
     ))
 
 
-def _tally_total(status: str | None, area: Area | None) -> int:
-    stmt = select(func.coalesce(func.sum(IdeaTally.count), 0))
-    if status:
-        stmt = stmt.where(IdeaTally.status == status)
-    if area is not None:
-        stmt = stmt.where(IdeaTally.area_key == area.id)
-    return int(db.session.scalar(stmt) or 0)
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a page statement's form (its values are bound parameters)."""
+
+    sort: str
+    by_status: bool
+    by_area: bool
+    mine: bool
+    voted: bool
+    viewer: bool
+    postgresql: bool
+
+
+def _page_statements(shape: _Shape, matched=None) -> tuple[Select, Select]:
+    """(the page, its total), with the values left as parameters: ``status``, ``area_id``,
+    ``viewer_id``, ``page_size`` and ``skip``.
+
+    The page is one statement: the ideas with their area and author (id and name only: a
+    list shows no more of them), the total as a scalar subquery on every row (from the
+    tallies unless the list is personal or searched) and, for a viewer, whether they voted
+    for each idea. The total alone is for a page with no rows.
+    """
+    conditions = [not_merged(shape.postgresql)]
+    if shape.by_status:
+        conditions.append(Idea.status == bindparam("status"))
+    if shape.by_area:
+        conditions.append(Idea.area_id == bindparam("area_id"))
+    if shape.mine:
+        conditions.append(Idea.author_id == bindparam("viewer_id"))
+    if shape.voted:
+        conditions.append(Idea.id.in_(
+            select(Vote.idea_id).where(Vote.user_id == bindparam("viewer_id"))))
+    if matched is not None or shape.mine or shape.voted:
+        ids = select(Idea.id).where(*conditions)
+        if matched is not None:
+            ids = ids.join(matched, matched.c.idea_id == Idea.id)
+        total = select(func.count()).select_from(ids.subquery())
+    else:
+        total = select(func.coalesce(func.sum(IdeaTally.count), 0))
+        if shape.by_status:
+            total = total.where(IdeaTally.status == bindparam("status"))
+        if shape.by_area:
+            total = total.where(IdeaTally.area_key == bindparam("area_id"))
+
+    columns = [Idea, total.scalar_subquery().correlate(None).label("total")]
+    if shape.viewer:  # one probe of the votes' unique index per row
+        columns.append(select(Vote.id).where(Vote.idea_id == Idea.id,
+                                             Vote.user_id == bindparam("viewer_id"))
+                       .exists().label("voted"))
+    stmt = select(*columns).where(*conditions).options(
+        joinedload(Idea.author).load_only(User.id, User.display_name),
+        joinedload(Idea.area),
+    )
+    if matched is not None:
+        stmt = stmt.join(matched, matched.c.idea_id == Idea.id)
+    order = {"top": Idea.vote_count, "new": Idea.created_at, "trending": Idea.hot_score}
+    first = matched.c.score if shape.sort == SEARCH_SORT else order[shape.sort]
+    stmt = stmt.order_by(first.desc(), Idea.id.desc())
+    return stmt.limit(bindparam("page_size")).offset(bindparam("skip")), total
+
+
+# Built once per shape (a few dozen at most): building and keying the page statement costs
+# more than SQLite takes to run it. A search's statement holds its words, so it is not kept.
+_cached_page_statements = cache(_page_statements)
 
 
 def list_ideas(viewer: User | None = None, sort: str | None = None, status: str | None = None,
                area: str | None = None, q: str | None = None, mine: bool = False,
                voted: bool = False, page: int = 1, per_page: int = 20) -> IdeaPage:
-    """One page of the board. The total comes from the tallies unless the list is personal
-    or searched, so the first page costs a few index reads however large the board is."""
+    """One page of the board, in one statement (see ``_page_statements``). The total comes
+    from the tallies unless the list is personal or searched, so the first page costs a
+    few index reads however large the board is."""
     q = (q or "").strip()[:200]
     sort = sort or (SEARCH_SORT if q else "trending")
     if sort not in SORTS and not (q and sort == SEARCH_SORT):
@@ -661,40 +747,24 @@ def list_ideas(viewer: User | None = None, sort: str | None = None, status: str 
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise Invalid("Bad paging.", code="invalid_paging")
 
-    conditions = [not_merged()]
-    if status:
-        conditions.append(Idea.status == status)
-    if area_row is not None:
-        conditions.append(Idea.area_id == area_row.id)
-    if mine:
-        conditions.append(Idea.author_id == viewer.id)
-    if voted:
-        conditions.append(Idea.id.in_(select(Vote.idea_id).where(Vote.user_id == viewer.id)))
-    stmt = _with_people(select(Idea).where(*conditions))
-    ids = select(Idea.id).where(*conditions)
-    matched = None
+    shape = _Shape(sort=sort, by_status=bool(status), by_area=area_row is not None,
+                   mine=mine, voted=voted, viewer=viewer is not None,
+                   postgresql=is_postgresql())
     if q:
         matched = search.matches(q, require_all=True)
         if matched is None:
             return IdeaPage(items=[], page=page, per_page=per_page, total=0)
-        stmt = stmt.join(matched, matched.c.idea_id == Idea.id)
-        ids = ids.join(matched, matched.c.idea_id == Idea.id)
-    if sort == "top":
-        stmt = stmt.order_by(Idea.vote_count.desc(), Idea.id.desc())
-    elif sort == "new":
-        stmt = stmt.order_by(Idea.created_at.desc(), Idea.id.desc())
-    elif sort == SEARCH_SORT:
-        stmt = stmt.order_by(matched.c.score.desc(), Idea.id.desc())
+        stmt, total = _page_statements(shape, matched)
     else:
-        stmt = stmt.order_by(Idea.hot_score.desc(), Idea.id.desc())
-
-    if q or mine or voted:
-        total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    else:
-        total = _tally_total(status, area_row)
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
-    return IdeaPage(items=items, page=page, per_page=per_page, total=total,
-                    voted=voted_ids(viewer, [idea.id for idea in items]))
+        stmt, total = _cached_page_statements(shape)
+    params = {"status": status, "area_id": area_row.id if area_row else None,
+              "viewer_id": viewer.id if viewer is not None else None,
+              "page_size": per_page, "skip": (page - 1) * per_page}
+    rows = db.session.execute(stmt, params).all()
+    count = rows[0].total if rows else db.session.scalar(total, params)
+    return IdeaPage(items=[row[0] for row in rows], page=page, per_page=per_page,
+                    total=int(count or 0),
+                    voted={row[0].id for row in rows if viewer is not None and row.voted})
 
 
 def similar_ideas(q: str, limit: int = 5) -> list[Idea]:
