@@ -168,10 +168,16 @@ def test_anonymous_responses_need_a_one_time_token(app, token_for, staff):
     first = client.post(url, json={"answers": answers_for(survey), "token": token})
     assert first.status_code == 201
     again = client.post(url, json={"answers": answers_for(survey), "token": token})
-    assert again.status_code == 409 and again.json["error"]["code"] == "already_responded"
+    assert again.status_code == 409 and again.json["error"] == {
+        "code": "already_responded",
+        "message": "This survey was already answered from this browser session."}
+    invalid_replay = client.post(url, json={"answers": answers_for(survey, nps=11),
+                                            "token": token})
+    assert invalid_replay.status_code == 409
     assert "response_token" not in client.get(f"/api/v1/surveys/{survey['id']}").json
     with app.app_context(), db.session.begin():
-        assert db.session.scalar(select(Response.user_id)) is None
+        assert db.session.execute(select(Response.id, Response.user_id)).all() == [
+            (first.json["id"], None)]
 
 
 def test_results_trend_and_csv_for_staff_only(app, token_for, staff, customer, make_user):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import run_in_threads
+from tests.conftest import counting_statements, run_in_threads
 from voice import signals
+from voice.admin import service as admin_service
 from voice.clock import utcnow
 from voice.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from voice.extensions import db
@@ -50,6 +53,26 @@ def good_answers(survey, **overrides) -> dict[int, object]:
         else:
             answers[ids[kind]] = value
     return answers
+
+
+def assert_counts_exact(survey_id: int) -> None:
+    """What bench checks after a load run: response_count = responses = spent tokens
+    (anonymous), and each question's "answered" tallies = its answer rows."""
+    survey = db.session.get(Survey, survey_id, populate_existing=True)
+    responses = db.session.scalar(select(func.count(Response.id)).where(
+        Response.survey_id == survey_id))
+    assert survey.response_count == responses
+    if survey.anonymous:
+        assert db.session.scalar(select(func.count(UsedResponseToken.id)).where(
+            UsedResponseToken.survey_id == survey_id)) == responses
+    answered = dict(db.session.execute(
+        select(Tally.question_id, func.sum(Tally.count))
+        .where(Tally.survey_id == survey_id, Tally.value == service.ANSWERED)
+        .group_by(Tally.question_id)).all())
+    rows = dict(db.session.execute(
+        select(Answer.question_id, func.count(Answer.id))
+        .where(Answer.survey_id == survey_id).group_by(Answer.question_id)).all())
+    assert {qid: int(n) for qid, n in answered.items()} == rows
 
 
 def counts() -> tuple[int, int, int]:
@@ -310,6 +333,8 @@ def test_identified_surveys_take_one_response_per_customer(app, staff, customer)
             service.submit_response(survey.id, customer, good_answers(survey, nps=0))
         assert refused.value.code == "already_responded" and refused.value.status == 409
         assert refused.value.responded_at == first.created_at
+        with pytest.raises(service.AlreadyResponded):
+            service.submit_response(survey.id, customer, good_answers(survey, nps=11))
         with pytest.raises(Unauthorized):
             service.submit_response(survey.id, None, good_answers(survey))
         view = service.survey_for_answering(survey.id, customer)
@@ -330,6 +355,7 @@ def test_identified_double_submit_under_threads_keeps_one(app, staff, customer):
                    if not isinstance(r, int)), results
         assert counts()[0] == 1
         assert service.survey_results(survey.id)["questions"][0]["answered"] == 1
+        assert_counts_exact(survey.id)
 
 
 def test_anonymous_surveys_store_no_user_and_spend_each_token_once(app, staff, customer):
@@ -380,6 +406,7 @@ def test_one_anonymous_token_used_concurrently_counts_once(app, staff):
         assert all(isinstance(r, service.AlreadyResponded) for r in results
                    if not isinstance(r, int)), results
         assert counts()[0] == 1
+        assert_counts_exact(survey.id)
 
 
 def test_many_anonymous_responses_at_once_lose_no_tally(app, staff):
@@ -391,12 +418,143 @@ def test_many_anonymous_responses_at_once_lose_no_tally(app, staff):
         token = service.response_token(survey.id, f"session-{i}")
         return service.submit_response(survey.id, None, answers, anonymous_token=token).id
 
-    results = run_in_threads(app, answer, 8)
+    results = run_in_threads(app, answer, 12)
     with app.app_context():
-        assert all(isinstance(r, int) for r in results), results
+        assert all(isinstance(r, int) for r in results), results  # no deadlock, no error
         results_now = service.survey_results(survey.id)
-        assert results_now["responses"] == 8
-        assert results_now["questions"][0]["distribution"]["9"] == 8
+        assert results_now["responses"] == 12
+        assert results_now["questions"][0]["distribution"]["9"] == 12
+        assert_counts_exact(survey.id)
+
+
+def test_a_refused_answer_leaves_the_token_unspent(app, staff):
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True)
+        token = service.response_token(survey.id, "one-session")
+        with pytest.raises(service.AnswersInvalid):
+            service.submit_response(survey.id, None, good_answers(survey, nps=11),
+                                    anonymous_token=token)
+        assert db.session.scalar(select(func.count(UsedResponseToken.id))) == 0
+        service.submit_response(survey.id, None, good_answers(survey), anonymous_token=token)
+        with pytest.raises(service.AlreadyResponded) as refused:  # a replay, even invalid
+            service.submit_response(survey.id, None, good_answers(survey, nps=11),
+                                    anonymous_token=token)
+        assert refused.value.message == (
+            "This survey was already answered from this browser session.")
+        assert counts()[0] == 1
+        assert_counts_exact(survey.id)
+
+
+def test_the_returned_response_needs_no_query(app, staff, customer):
+    with app.app_context():
+        survey = make_survey(staff)
+        response = service.submit_response(survey.id, customer, good_answers(survey))
+        with counting_statements(app) as statements:
+            seen = (response.id, response.survey_id, response.user_id, response.created_at)
+        assert statements == []
+        stored = db.session.get(Response, response.id)
+        assert seen == (stored.id, stored.survey_id, stored.user_id, stored.created_at)
+
+
+def _start(app, name: str, work) -> tuple[threading.Thread, list]:
+    """Run ``work()`` on a thread of its own app context; the list gets its result."""
+    outcome: list = []
+
+    def runner() -> None:
+        with app.app_context():
+            try:
+                outcome.append(work())
+            except Exception as error:  # noqa: BLE001 - returned for the test to inspect
+                outcome.append(error)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=runner, name=name)
+    thread.start()
+    return thread, outcome
+
+
+def test_responses_to_one_survey_overlap_on_postgresql(app, staff, backend):
+    """A second response commits while the first is still inside its transaction (in
+    its subscribers): the survey row is not held FOR UPDATE by a response."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time (BEGIN IMMEDIATE)")
+    with app.app_context():
+        # routing's first signal creates the triage team; two first signals would
+        # queue on its unique name, which is not what this test is about
+        admin_service.ensure_defaults()
+        survey = make_survey(staff, anonymous=True)
+        answers = good_answers(survey)
+        tokens = [service.response_token(survey.id, f"s{i}") for i in range(2)]
+    first_inside, second_done = threading.Event(), threading.Event()
+    waited: list[bool] = []
+
+    def hold_the_first(response, **_extra):
+        if threading.current_thread().name == "first":
+            first_inside.set()
+            waited.append(second_done.wait(10))
+
+    def second():
+        try:
+            return service.submit_response(survey.id, None, answers,
+                                           anonymous_token=tokens[1]).id
+        finally:
+            second_done.set()
+
+    with signals.survey_response_submitted.connected_to(hold_the_first):
+        first, first_outcome = _start(app, "first", lambda: service.submit_response(
+            survey.id, None, answers, anonymous_token=tokens[0]).id)
+        assert first_inside.wait(10)
+        other, second_outcome = _start(app, "second", second)
+        first.join(30)
+        other.join(30)
+    assert waited == [True], "the second response waited for the first to commit"
+    assert all(isinstance(r, int) for r in first_outcome + second_outcome)
+    with app.app_context():
+        assert service.survey_results(survey.id)["responses"] == 2
+        assert_counts_exact(survey.id)
+
+
+def test_closing_waits_for_the_responses_in_flight(app, staff):
+    """A close that starts while a response is in its transaction waits for it: the
+    response is stored and counted, and the survey is closed after it."""
+    with app.app_context():
+        survey = make_survey(staff, anonymous=True)
+        answers = good_answers(survey)
+        token = service.response_token(survey.id, "s")
+    first_inside, close_started, close_done = (threading.Event(), threading.Event(),
+                                               threading.Event())
+    closed_meanwhile: list[bool] = []
+
+    def hold(response, **_extra):
+        first_inside.set()
+        close_started.wait(10)
+        time.sleep(0.5)  # time enough for the close to finish, were it not waiting
+        closed_meanwhile.append(close_done.is_set())
+
+    def close():
+        close_started.set()
+        try:
+            return service.close_survey(staff, survey.id).status
+        finally:
+            close_done.set()
+
+    with signals.survey_response_submitted.connected_to(hold):
+        answering, answered = _start(app, "answer", lambda: service.submit_response(
+            survey.id, None, answers, anonymous_token=token).id)
+        assert first_inside.wait(10)
+        closing, closed = _start(app, "close", close)
+        answering.join(30)
+        closing.join(30)
+    assert closed_meanwhile == [False]
+    assert isinstance(answered[0], int) and closed == ["closed"]
+    with app.app_context():
+        assert service.load_survey(survey.id).response_count == 1
+        assert_counts_exact(survey.id)
+        later = service.response_token(survey.id, "later")
+        with pytest.raises(Conflict) as refused:
+            service.submit_response(survey.id, None, answers, anonymous_token=later)
+        assert refused.value.code == "survey_closed"
 
 
 # --- the signal ---------------------------------------------------------------------------

@@ -51,7 +51,8 @@ class Survey(db.Model):
     closes_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    # Kept by submit_response under the survey's row lock.
+    # submit_response adds 1 with one atomic UPDATE (x = x + 1, never read-modify-write);
+    # rebuild_tallies recounts it under the survey's FOR UPDATE lock.
     response_count: Mapped[int] = mapped_column(default=0)
 
     questions: Mapped[list[Question]] = relationship(

@@ -1,10 +1,10 @@
 """Surveys: the builder, answering, results, trend and export.
 
-Every write runs in one ``write_transaction``. ``submit_response`` locks the survey
-row first (``FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), so a
-response never races a close, an edit of the questions, or another response's
-tally update; it sends ``signals.survey_response_submitted`` in the same
-transaction.
+Every write runs in one ``write_transaction``. The builder, close, publish and
+``rebuild_tallies`` lock the survey row ``FOR UPDATE``; ``submit_response`` only
+``FOR KEY SHARE``, so responses to one survey overlap on PostgreSQL while a close or
+an edit still waits for them (see ``submit_response`` for why the lock order cannot
+deadlock). It sends ``signals.survey_response_submitted`` in the same transaction.
 
 Results come from ``Tally`` counters bumped by each response (one upsert), so
 their cost does not grow with the number of responses; ``rebuild_tallies``
@@ -14,6 +14,7 @@ recomputes them from the answers with GROUP BY.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import secrets
@@ -26,17 +27,16 @@ from typing import Any
 import numpy as np
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Date, delete, exists, func, select
+from sqlalchemy import Date, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 
 from voice import signals
 from voice.areas.models import Area
 from voice.areas.service import area_by_slug
 from voice.clock import isoformat, utcnow
-from voice.database import is_postgresql, write_transaction
+from voice.database import write_transaction
 from voice.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from voice.extensions import db
 from voice.paging import Page, paginate
@@ -593,8 +593,9 @@ def _token_spent(survey_id: int, nonce: str) -> bool:
     ) is not None
 
 
-def _check_token(survey: Survey, token: Any) -> str:
-    """The digest to store for a valid, unspent token."""
+def _token_digest(survey: Survey, token: Any) -> str:
+    """The digest to spend for a token signed for this survey (spent or not: the
+    INSERT of ``_spend_token`` decides that)."""
     if not token or not isinstance(token, str):
         raise Invalid("This anonymous survey needs the response token from its page; "
                       "reload the page and answer again.", code="token_required")
@@ -610,13 +611,51 @@ def _check_token(survey: Survey, token: Any) -> str:
     ):
         raise Invalid("The response token is not valid for this survey; reload the page.",
                       code="token_invalid")
-    digest = _digest(survey.id, data["n"])
-    spent = db.session.scalar(
-        select(UsedResponseToken.id).where(UsedResponseToken.digest == digest)
+    return _digest(survey.id, data["n"])
+
+
+@dataclass(frozen=True)
+class _Upserts:
+    """The INSERT ... ON CONFLICT statements of a response, built once per database
+    (execute them with the row's values as parameters)."""
+
+    spend_token: Any
+    insert_response: Any
+    add_tallies: Any
+
+
+@functools.cache
+def _upserts(dialect: str) -> _Upserts:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    tokens, responses, tallies = (UsedResponseToken.__table__, Response.__table__,
+                                  Tally.__table__)
+    add = insert(tallies)
+    return _Upserts(
+        spend_token=insert(tokens).on_conflict_do_nothing(index_elements=["digest"])
+        .returning(tokens.c.id),
+        insert_response=insert(responses)
+        .on_conflict_do_nothing(index_elements=["survey_id", "user_id"])
+        .returning(responses.c.id),
+        add_tallies=add.on_conflict_do_update(
+            index_elements=["question_id", "week", "value"],
+            set_={"count": tallies.c.count + add.excluded["count"]}),
     )
-    if spent is not None:
+
+
+def _upsert() -> _Upserts:
+    return _upserts(db.engine.dialect.name)
+
+
+def _spend_token(survey_id: int, digest: str) -> None:
+    """Spend a one-time token: one INSERT ... ON CONFLICT (digest) DO NOTHING.
+
+    The unique digest refuses a replay without a prior SELECT and without an error
+    that would abort the transaction; a concurrent twin's INSERT waits for the first
+    to commit (PostgreSQL) or for the write lock (SQLite), then inserts nothing."""
+    spent = db.session.execute(_upsert().spend_token,
+                               {"survey_id": survey_id, "digest": digest}).first()
+    if spent is None:
         raise AlreadyResponded("This survey was already answered from this browser session.")
-    return digest
 
 
 class _Refused(Exception):
@@ -700,22 +739,15 @@ def week_of(moment: datetime) -> date:
 
 
 def _upsert_tallies(survey_id: int, counts: Mapping[tuple[int, date, str], int]) -> None:
-    """Add ``counts`` to the tallies with one INSERT ... ON CONFLICT DO UPDATE per chunk.
-    Keys are sorted, so concurrent writers take the row locks in the same order."""
-    keys = sorted(counts)
-    insert = pg_insert if is_postgresql() else sqlite_insert
-    for start in range(0, len(keys), 500):
-        rows = [
-            {"survey_id": survey_id, "question_id": q, "week": w, "value": v,
-             "count": counts[(q, w, v)]}
-            for q, w, v in keys[start:start + 500]
-        ]
-        stmt = insert(Tally).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["question_id", "week", "value"],
-            set_={"count": Tally.count + stmt.excluded.count},
-        )
-        db.session.execute(stmt)
+    """Add ``counts`` to the tallies: one INSERT ... ON CONFLICT DO UPDATE sent as an
+    executemany (one statement, compiled once, whatever the number of rows). Keys
+    are sorted, so concurrent writers take the row locks in the same order."""
+    rows = [
+        {"survey_id": survey_id, "question_id": q, "week": w, "value": v, "count": n}
+        for (q, w, v), n in sorted(counts.items())
+    ]
+    if rows:
+        db.session.execute(_upsert().add_tallies, rows)
 
 
 def submit_response(
@@ -730,68 +762,123 @@ def submit_response(
     ``user`` is the signed-in customer (None or an anonymous user when nobody is
     signed in). Identified surveys take one response per customer; anonymous ones
     store no user and spend ``anonymous_token`` (see ``response_token``).
-    ``submitted_at`` backdates a response (demo data and benchmarks only).
+    ``submitted_at`` backdates a response (demo data and benchmarks only). The
+    Response returned is detached: its columns are loaded, so reading them after the
+    commit costs no query. The signal's ``survey`` has its questions loaded.
+
+    Locking, so that responses to one survey overlap on PostgreSQL without a lost
+    count or a deadlock:
+
+    1. The survey row is read ``FOR KEY SHARE`` (with its questions, one statement).
+       That conflicts with the ``FOR UPDATE`` of a close, a publish or an edit, so
+       those wait for the responses in flight and a response never sees a survey
+       half-changed; it does not conflict with other responses' key-share locks nor
+       with their counter ``UPDATE`` (a no-key update). ``FOR SHARE`` would: two
+       transactions holding FOR SHARE that then both UPDATE the row deadlock.
+    2. The one-response rules are unique constraints, applied by INSERT ... ON
+       CONFLICT DO NOTHING: the spent-token digest (anonymous) or (survey, user)
+       (identified). A concurrent twin waits for the first and then inserts nothing,
+       so exactly one response is stored and the twin gets AlreadyResponded.
+    3. The shared rows go last, after the signal's subscribers: the tallies (one
+       upsert, keys sorted, so every response locks them in the same order) and then
+       ``response_count = response_count + 1`` (atomic, no read-modify-write). Their
+       row locks are therefore held only from those two statements to the commit,
+       and every response takes them in the same order: tallies, then survey. That
+       short tail (every response bumps the same "answered" tallies of the week) is
+       the only part that still runs one response at a time.
+
+    A close waits for the responses in flight; PostgreSQL lets a new key-share lock
+    in ahead of a waiting FOR UPDATE, so under a continuous stream of overlapping
+    responses a close waits for a gap. On SQLite ``BEGIN IMMEDIATE`` serialises the
+    whole transaction anyway.
     """
     moment = submitted_at or utcnow()
     signed_in = user is not None and getattr(user, "is_authenticated", False)
-    try:
-        with write_transaction():
-            survey = _lock_survey(survey_id)
-            if not survey.accepts_answers_at(moment):
-                raise Conflict(closed_message(survey, moment), code="survey_closed")
-            digest = None
-            if survey.anonymous:
-                digest = _check_token(survey, anonymous_token)
-            else:
-                if not signed_in:
-                    raise Unauthorized("Sign in to answer this survey.", code="unauthorized")
-                earlier = db.session.scalar(select(Response.created_at).where(
-                    Response.survey_id == survey.id, Response.user_id == user.id))
-                if earlier is not None:
-                    raise AlreadyResponded(
-                        f"You answered this survey on {earlier:%d %b %Y}.", earlier)
-            cleaned = validate_answers(_questions(survey.id), answers)
-            response = Response(survey_id=survey.id, created_at=moment,
-                                user_id=None if survey.anonymous else user.id)
-            db.session.add(response)
-            if digest is not None:
-                db.session.add(UsedResponseToken(survey_id=survey.id, digest=digest))
-            db.session.flush()
-            week = week_of(moment)
-            counts: Counter = Counter()
-            rows = []
-            for question, number, text, choices in cleaned:
-                rows.append(Answer(response_id=response.id, question_id=question.id,
-                                   survey_id=survey.id, number=number, text=text,
-                                   choices=choices))
-                counts[(question.id, week, ANSWERED)] += 1
-                if number is not None:
-                    counts[(question.id, week, str(number))] += 1
-                elif question.kind == "single_choice":
-                    counts[(question.id, week, text)] += 1
-                for label in choices or ():
-                    counts[(question.id, week, label)] += 1
-            db.session.add_all(rows)
-            survey.response_count += 1
-            db.session.flush()
-            if counts:
-                _upsert_tallies(survey.id, counts)
-            signals.survey_response_submitted.send(response, survey=survey, answers=rows)
-    except IntegrityError as error:
-        # A concurrent twin got in first (PostgreSQL: the unique constraints decide).
-        if not _is_duplicate_response(error):
-            raise
-        raise AlreadyResponded("This survey was already answered.") from None
+    with write_transaction():
+        survey = _survey_for_response(survey_id)
+        if not survey.accepts_answers_at(moment):
+            raise Conflict(closed_message(survey, moment), code="survey_closed")
+        if survey.anonymous:
+            _spend_token(survey.id, _token_digest(survey, anonymous_token))
+        elif not signed_in:
+            raise Unauthorized("Sign in to answer this survey.", code="unauthorized")
+        user_id = None if survey.anonymous else user.id
+        response = _insert_response(survey.id, user_id, moment)
+        cleaned = validate_answers(list(survey.questions), answers)
+        rows = _insert_answers(response, cleaned)
+        signals.survey_response_submitted.send(response, survey=survey, answers=rows)
+        _count_response(survey.id, cleaned, week_of(moment))
     return response
 
 
-def _is_duplicate_response(error: IntegrityError) -> bool:
-    """Did one of the one-response constraints refuse the row (not some other bug)?"""
-    text = str(error.orig)
-    return any(name in text for name in (
-        "uq_survey_responses_survey_id_user_id", "survey_responses.survey_id",
-        "uq_survey_used_tokens_digest", "survey_used_tokens.digest",
-    ))
+# The survey and its questions in one statement, the survey row locked FOR KEY SHARE
+# (PostgreSQL; SQLite has no row locks, and the transaction holds its write lock).
+_SURVEY_FOR_RESPONSE = (
+    select(Survey).where(Survey.id == bindparam("survey_id"))
+    .options(joinedload(Survey.questions))
+    .with_for_update(read=True, key_share=True, of=Survey)
+    .execution_options(populate_existing=True)
+)
+_COUNT_RESPONSE = (
+    update(Survey.__table__).where(Survey.__table__.c.id == bindparam("survey_id"))
+    .values(response_count=Survey.__table__.c.response_count + 1)
+)
+
+
+def _survey_for_response(survey_id: int) -> Survey:
+    survey = db.session.execute(
+        _SURVEY_FOR_RESPONSE, {"survey_id": survey_id}).unique().scalar_one_or_none()
+    if survey is None:
+        raise NotFound("No such survey.")
+    return survey
+
+
+def _insert_response(survey_id: int, user_id: int | None, moment: datetime) -> Response:
+    """INSERT the response; AlreadyResponded if this customer has one (the unique
+    (survey, user) refuses it; anonymous rows have no user and never clash)."""
+    inserted = db.session.execute(
+        _upsert().insert_response,
+        {"survey_id": survey_id, "user_id": user_id, "created_at": moment}).first()
+    if inserted is None:
+        earlier = db.session.scalar(select(Response.created_at).where(
+            Response.survey_id == survey_id, Response.user_id == user_id))
+        if earlier is None:  # deleted since the INSERT saw it (account deletion)
+            raise AlreadyResponded("You already answered this survey.")
+        raise AlreadyResponded(f"You answered this survey on {earlier:%d %b %Y}.", earlier)
+    response = Response(id=inserted[0], survey_id=survey_id, user_id=user_id,
+                        created_at=moment)
+    make_transient_to_detached(response)
+    return response
+
+
+def _insert_answers(response: Response, cleaned: list[tuple]) -> list[Answer]:
+    """INSERT the answers in one executemany; the Answer objects returned (for the
+    signal) are not in the session and have no id."""
+    rows = [
+        {"response_id": response.id, "question_id": question.id,
+         "survey_id": response.survey_id, "number": number, "text": text,
+         "choices": choices}
+        for question, number, text, choices in cleaned
+    ]
+    if rows:
+        db.session.execute(Answer.__table__.insert(), rows)
+    return [Answer(**row) for row in rows]
+
+
+def _count_response(survey_id: int, cleaned: list[tuple], week: date) -> None:
+    """Add the response to the tallies and to ``response_count``; the last statements
+    of the transaction (see ``submit_response``)."""
+    counts: Counter = Counter()
+    for question, number, text, choices in cleaned:
+        counts[(question.id, week, ANSWERED)] += 1
+        if number is not None:
+            counts[(question.id, week, str(number))] += 1
+        elif question.kind == "single_choice":
+            counts[(question.id, week, text)] += 1
+        for label in choices or ():
+            counts[(question.id, week, label)] += 1
+    _upsert_tallies(survey_id, counts)
+    db.session.execute(_COUNT_RESPONSE, {"survey_id": survey_id})
 
 
 def rebuild_tallies(survey_id: int) -> None:
