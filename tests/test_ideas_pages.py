@@ -138,14 +138,20 @@ def test_board_cards_are_the_markup_the_card_macros_make(app, login, customer, s
     vote form and status badge must stay what vote_button and status_badge make."""
     from flask import get_template_attribute, url_for
 
+    from voice.markets.service import linked_markets
+
     author = make_user()
     voted_id = make_idea(app, author, "Open and voted for", area=billing)
     make_idea(app, author, f"Open, not voted for {XSS}")
     done_id = make_idea(app, author, "Done already")
     with app.app_context():
+        from voice.markets.service import create_market
+
         service.cast_vote(customer, voted_id)
         service.add_comment(customer, voted_id, "One comment")
         service.change_status(staff, done_id, "done", "")
+        create_market(staff, "Will invoices ship as PDF by May?", ["Yes", "No"],
+                      liquidity=100, idea_id=voted_id)
     page = text(login(customer).get("/ideas"))
     tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
     assert tokens == set(re.findall(r'name="csrf-token" content="([^"]+)"', page))
@@ -153,13 +159,19 @@ def test_board_cards_are_the_markup_the_card_macros_make(app, login, customer, s
     with app.test_request_context("/ideas"):
         vote_button = get_template_attribute("ideas/_ideas.html", "vote_button")
         status_badge = get_template_attribute("ideas/_ideas.html", "status_badge")
+        market_badge = get_template_attribute("ideas/_ideas.html", "market_badge")
         items = service.list_ideas(None).items
-        assert len(items) == 3
+        linked = linked_markets([idea.id for idea in items])
+        assert len(items) == 3 and list(linked) == [voted_id]
         for idea in items:
             card = re.search(rf'<li class="idea-row" id="idea-{idea.id}">(.*?)</li>', page,
                              re.S).group(1)
             assert squeeze(vote_button(idea, idea.id == voted_id)) in squeeze(card), idea
             assert squeeze(status_badge(idea)) in squeeze(card), idea
+            market = linked.get(idea.id)
+            assert ("market-badge" in card) == (market is not None)
+            if market is not None:
+                assert squeeze(market_badge(market)) in squeeze(card)
             detail = url_for("ideas.detail", idea_id=idea.id)
             assert f'<a class="idea-title" href="{detail}">' in card
             if idea.voting_open:
@@ -168,6 +180,7 @@ def test_board_cards_are_the_markup_the_card_macros_make(app, login, customer, s
     card = re.search(rf'id="idea-{voted_id}">(.*?)</li>', page, re.S).group(1)
     assert 'aria-pressed="true"' in card and f'action="/ideas/{voted_id}/unvote"' in card
     assert '<span class="idea-area">Billing</span>' in card and "1 comment<" in card
+    assert "50% likely" in card
     assert "<script>alert" not in page
 
 

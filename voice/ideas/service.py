@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import Delete, Insert, Select, Update, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, joinedload
@@ -161,7 +161,7 @@ def _set_counts(idea: Idea, votes: int, comments: int) -> None:
 
 
 @cache
-def _bump_statement():
+def _bump_statement() -> Update:
     ideas = Idea.__table__
     return (update(ideas).where(ideas.c.id == bindparam("idea_key"))
             .values(vote_count=ideas.c.vote_count + bindparam("add_votes"),
@@ -208,7 +208,7 @@ def _recount(ideas: list[Idea]) -> None:
 
 @cache
 def _insert_new_statement(model, keys: tuple[str, ...], columns: tuple[str, ...],
-                          postgresql: bool):
+                          postgresql: bool) -> Insert:
     table = model.__table__
     maker = pg_insert if postgresql else sqlite_insert
     return (maker(table).values({name: bindparam(f"new_{name}") for name in columns})
@@ -349,7 +349,7 @@ def cast_vote(user: User, idea_id: int) -> tuple[int, bool]:
 
 
 @cache
-def _unvote_statement():
+def _unvote_statement() -> Delete:
     votes = Vote.__table__
     return delete(votes).where(votes.c.idea_id == bindparam("idea_key"),
                                votes.c.user_id == bindparam("user_key"))
