@@ -10,8 +10,6 @@ the first signal creates the triage team and the default rules.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from voice import signals
 from voice.accounts.models import User
 from voice.admin import routing_cache, rules, service
@@ -130,14 +128,12 @@ def on_comment_created(comment, **_extra) -> None:
 
 
 def on_response_submitted(response, survey=None, answers=(), **_extra) -> None:
-    from voice.surveys.models import Question, Survey
+    from voice.surveys.models import Survey
 
     survey = survey or db.session.get(Survey, response.survey_id)
     answers = list(answers or ())
-    question_ids = {answer.question_id for answer in answers}
-    kinds = dict(db.session.execute(
-        select(Question.id, Question.kind).where(Question.id.in_(question_ids))).all()
-    ) if question_ids else {}
+    # The surveys service sends the survey with its questions loaded: no query here.
+    kinds = {question.id: question.kind for question in survey.questions}
     route(response_signal(response, survey, answers, kinds), link=f"/surveys/{survey.id}")
 
 
