@@ -66,10 +66,11 @@ def make_ideas(app, people, count: int) -> list[int]:
     return ids
 
 
-# anonymous /ideas?sort=trending: total, page, areas, linked markets (one query for all)
-IDEA_LIST_PAGE = 4
-IDEA_LIST_API = 3  # anonymous /api/v1/ideas?sort=trending: total, page, linked markets
-IDEA_LIST_API_SIGNED_IN = 5  # + the token's user (one join), the viewer's votes on the page
+# anonymous /ideas?sort=trending: the page with its total (one query), areas, linked markets
+IDEA_LIST_PAGE = 3
+IDEA_LIST_API = 2  # anonymous /api/v1/ideas?sort=trending: the page with its total, markets
+# signed in: + the token's user (one join); the viewer's votes come with the page's query
+IDEA_LIST_API_SIGNED_IN = 3
 
 
 @pytest.mark.parametrize("count", [3, 25])
@@ -84,10 +85,10 @@ def test_idea_list_first_page(app, client, people, count):
     assert len(signed_in) == IDEA_LIST_API_SIGNED_IN, signed_in
 
 
-# the token's user, lock the idea, the user again (expired by the read transaction's end),
-# has voted?, insert, counter, hot score, subscription check + insert, routing rules + teams
-VOTE = 11
-UNVOTE = 6  # token's user, lock the idea, the user again, delete, counter, hot score
+# the token's user, lock the idea, insert the vote (ON CONFLICT DO NOTHING), counters and
+# hot score in one UPDATE, subscribe (ON CONFLICT DO NOTHING), routing's version token
+VOTE = 6
+UNVOTE = 4  # token's user, lock the idea, delete, counters and hot score
 
 
 def test_vote_toggle(app, client, people):
@@ -105,10 +106,10 @@ def test_vote_toggle(app, client, people):
 # --- surveys ------------------------------------------------------------------------------
 
 
-# survey (locked), token spent?, questions, response, token, 3 answers, count, tallies,
-# then routing: question kinds, rules, teams, area teams, (a case: is it open? insert, team)
-# and the response's id after the commit. PostgreSQL inserts the 3 answers in one statement.
-SURVEY_RESPONSE = {"sqlite": 18, "postgresql": 16}
+# survey with its questions (FOR KEY SHARE), spend the token, response, answers (one
+# executemany), routing: version token, then a case for the detractor (is it open? insert,
+# its team), and last the tallies (one executemany) and the response count.
+SURVEY_RESPONSE = {"sqlite": 10, "postgresql": 10}
 
 
 def test_survey_response(app, client, people, backend):
@@ -146,10 +147,10 @@ def make_market(app, people) -> tuple[int, list[int]]:
         return market.id, [o.id for o in service.get_market(market.id).outcomes]
 
 
-# the token's user, lock market, lock user, outcomes, position, trade, balance, 2 ledger rows
-# (one statement on PostgreSQL), maker, position, price point, q, routing rules + teams,
-# and the trade read back after the commit for the answer.
-TRADE = {"sqlite": 16, "postgresql": 15}
+# the token's user, the market with its outcomes (locked), the user with the position
+# (locked), trade, both ledger rows (one statement), balance, maker and counters, q,
+# position upsert, price point, routing's version token; nothing read back.
+TRADE = {"sqlite": 11, "postgresql": 11}
 
 
 def test_trade(app, client, people, backend):
