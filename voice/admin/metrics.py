@@ -149,7 +149,10 @@ class LoopMeasures:
 def loop_measures(rows: Iterable[CaseTimes], keys: Sequence[object] = ()) -> list[LoopMeasures]:
     """Per key: cases, closed, closed with a reply (and its share), median hours from
     opening to the first response and to closing. ``keys`` fixes the order and makes
-    empty groups appear; other keys follow in first-seen order."""
+    empty groups appear; other keys follow in first-seen order.
+
+    One object per case: the readable definition. The dashboard uses ``loop_columns``,
+    its vectorized twin, and the tests hold the two equal."""
     groups: dict[object, LoopMeasures] = {key: LoopMeasures(key=key) for key in keys}
     for row in rows:
         group = groups.setdefault(row.key, LoopMeasures(key=row.key))
