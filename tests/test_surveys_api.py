@@ -164,9 +164,12 @@ def test_anonymous_responses_need_a_one_time_token(app, token_for, staff):
     assert missing.status_code == 400
     assert missing.json["error"]["code"] == "token_required"
     token = client.get(f"/api/v1/surveys/{survey['id']}").json["response_token"]
-    assert client.get(f"/api/v1/surveys/{survey['id']}").json["response_token"] == token
+    # A reload signs the same nonce again (the signature's timestamp may differ).
+    reloaded = client.get(f"/api/v1/surveys/{survey['id']}").json["response_token"]
     first = client.post(url, json={"answers": answers_for(survey), "token": token})
     assert first.status_code == 201
+    after_reload = client.post(url, json={"answers": answers_for(survey), "token": reloaded})
+    assert after_reload.status_code == 409
     again = client.post(url, json={"answers": answers_for(survey), "token": token})
     assert again.status_code == 409 and again.json["error"] == {
         "code": "already_responded",

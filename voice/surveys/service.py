@@ -578,7 +578,8 @@ def new_nonce() -> str:
 
 def response_token(survey_id: int, nonce: str | None = None) -> str:
     """A signed one-time token for an anonymous survey. The pages derive it from a
-    nonce kept in the browser session, so reloading the page gives the same token."""
+    nonce kept in the browser session, so a reloaded page's token names the same
+    response (the signature's timestamp may differ; spending one spends both)."""
     return _serializer().dumps({"s": survey_id, "n": nonce or new_nonce()})
 
 
