@@ -647,3 +647,28 @@ def test_linked_markets_in_one_query(app, staff):
                                                            "March?", 0.5, "open")
         assert linked[idea_ids[1]].probability == pytest.approx(1 / 3)
         assert service.linked_markets([]) == {}
+
+
+def test_the_trade_list_total_is_the_markets_counter_and_matches_its_trades(
+        app, staff, make_user):
+    """The pager's total comes from ``markets.trade_count`` (no count over the trades):
+    every way a trade is written keeps it equal to the trade rows, sales at account
+    closing included."""
+    from sqlalchemy import func, select
+
+    from voice.markets.models import Trade
+
+    market_id, outcomes = new_market(app, staff)
+    buyers = [make_user() for _ in range(3)]
+    with app.app_context():
+        for n in range(7):
+            service.trade(buyers[n % 3].id, market_id, outcomes[n % 2], spend=100)
+        service.settle_positions_of(buyers[0].id)
+        db.session.commit()
+        stored = db.session.scalar(
+            select(func.count(Trade.id)).where(Trade.market_id == market_id))
+        listing = service.market_trades(market_id, 1, 5)
+        assert stored > 7  # the closing account's sales are trades too
+        assert listing.total == stored
+        assert len(listing.items) == 5
+        assert len(service.market_trades(market_id, 2, 5).items) == stored - 5

@@ -50,8 +50,13 @@ def parse_paging(args, default_per_page: int = 20) -> tuple[int, int]:
     return page, per_page
 
 
-def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True,
+             total: int | None = None) -> Page:
+    """A page of ``stmt``'s rows. ``total``: the row count when the caller keeps it (a
+    counter column), which spares a count over every row."""
+    if total is None:
+        total = db.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(rows.scalars()) if scalars else list(rows)
     return Page(items=items, page=page, per_page=per_page, total=total or 0)

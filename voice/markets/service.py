@@ -370,8 +370,9 @@ class TradeRow:
 
 
 def market_trades(market_id: int, page: int = 1, per_page: int = 20) -> Page:
-    """A page of TradeRow, newest first."""
-    _require_market(market_id)
+    """A page of TradeRow, newest first. The pager's total is the market's trade counter
+    (kept by every trade), not a count of a hot market's thousands of trade rows."""
+    market = _require_market(market_id)
     stmt = (
         select(Trade, Outcome.label, User.display_name)
         .join(Outcome, Outcome.id == Trade.outcome_id)
@@ -379,7 +380,7 @@ def market_trades(market_id: int, page: int = 1, per_page: int = 20) -> Page:
         .where(Trade.market_id == market_id)
         .order_by(Trade.id.desc())
     )
-    listing = paginate(stmt, page, per_page, scalars=False)
+    listing = paginate(stmt, page, per_page, scalars=False, total=market.trade_count)
     listing.items = [TradeRow(t, label, name) for t, label, name in listing.items]
     return listing
 
