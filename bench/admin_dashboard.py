@@ -29,7 +29,6 @@ comes from is visible.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ import numpy as np
 from sqlalchemy import event, func, insert, select, text
 
 from bench.harness import database
+from bench.timing import median_ms_per_transaction
 from voice import create_app
 from voice.accounts import service as accounts
 from voice.accounts.models import User
@@ -235,19 +235,6 @@ def statements(log: list[str]):
         event.remove(engine, "before_cursor_execute", before)
 
 
-def median_ms(work: Callable[[], object], runs: int) -> float:
-    for _ in range(2):
-        work()
-        db.session.rollback()
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - began) * 1000)
-        db.session.rollback()
-    return statistics.median(samples)
-
-
 def parts(now: datetime) -> dict[str, Callable[[], object]]:
     """The dashboard's parts, one statement each (the top ideas two, with their markets)."""
     weeks = metrics.weeks_back(now, dashboard.WEEKS)
@@ -268,15 +255,15 @@ def measure(app, client, runs: int) -> dict:
         assert response.status_code == 200, response.status_code
 
     with app.app_context():
-        figures = {"build() ms": median_ms(dashboard.build, runs),
-                   "page (HTTP) ms": median_ms(page, runs)}
+        figures = {"build() ms": median_ms_per_transaction(dashboard.build, runs),
+                   "page (HTTP) ms": median_ms_per_transaction(page, runs)}
         log: list[str] = []
         with statements(log):
             board = dashboard.build()
         db.session.rollback()
         figures["statements"] = len(log)
         for name, work in parts(utcnow()).items():
-            figures[f"  {name} ms"] = median_ms(work, runs)
+            figures[f"  {name} ms"] = median_ms_per_transaction(work, runs)
     figures["board"] = board
     return figures
 

@@ -17,7 +17,6 @@ page calls (``list_ideas``), and through the whole HTTP stack (``GET /ideas`` an
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, insert, select, text
 
+from bench.timing import median_ms_per_transaction
 from voice import create_app
 from voice.accounts.models import User
 from voice.areas.models import Area
@@ -122,34 +122,22 @@ def seed_ideas(count: int, rng: np.random.Generator, batch: int = 5_000) -> None
         conn.execute(text(command))
 
 
-def median_ms(work, runs: int) -> float:
-    for _ in range(3):
-        work()
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - began) * 1000)
-        db.session.rollback()
-    return statistics.median(samples)
-
-
 def measure(app, runs: int) -> dict[str, float]:
     client = app.test_client()
     results = {}
     for sort in service.SORTS:
-        results[f"list {sort} (service)"] = median_ms(
+        results[f"list {sort} (service)"] = median_ms_per_transaction(
             lambda s=sort: service.list_ideas(None, sort=s), runs)
     for sort in service.SORTS:
-        results[f"GET /ideas?sort={sort}"] = median_ms(
+        results[f"GET /ideas?sort={sort}"] = median_ms_per_transaction(
             lambda s=sort: client.get(f"/ideas?sort={s}"), runs)
-    results["GET /api/v1/ideas?sort=trending"] = median_ms(
+    results["GET /api/v1/ideas?sort=trending"] = median_ms_per_transaction(
         lambda: client.get("/api/v1/ideas?sort=trending"), runs)
-    results["list status=planned, top"] = median_ms(
+    results["list status=planned, top"] = median_ms_per_transaction(
         lambda: service.list_ideas(None, sort="top", status="planned"), runs)
-    results[f"search q={SEARCH!r}"] = median_ms(
+    results[f"search q={SEARCH!r}"] = median_ms_per_transaction(
         lambda: service.list_ideas(None, q=SEARCH), max(5, runs // 3))
-    results["similar (title typed)"] = median_ms(
+    results["similar (title typed)"] = median_ms_per_transaction(
         lambda: service.similar_ideas(SIMILAR), max(5, runs // 3))
     return results
 

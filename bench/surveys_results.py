@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
 import time
 from datetime import timedelta
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, insert, select
 
+from bench.timing import median_ms
 from voice import create_app
 from voice.accounts import service as accounts
 from voice.clock import utcnow
@@ -94,17 +94,6 @@ def add_responses(survey_id: int, question_ids: list[int], count: int,
         db.session.execute(insert(Answer.__table__), answers)
         db.session.commit()
     service.rebuild_tallies(survey_id)
-
-
-def median_ms(work, runs: int) -> float:
-    for _ in range(3):
-        work()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def measure(app, client, headers, survey_id: int, question_ids: list[int], runs: int,
