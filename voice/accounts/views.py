@@ -17,26 +17,15 @@ from voice.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
+from voice.accounts.limits import reset_email_limit, reset_limit, signin_limit, signup_limit
 from voice.auth import safe_next_url
 from voice.errors import ServiceError
-from voice.extensions import address_key, limiter
 from voice.forms import show_service_error
 
 bp = Blueprint("accounts", __name__)
 
-AUTH_LIMIT = "10 per minute;100 per hour"
-# Reset mails: per client address, and per email address asked for (any address, known
-# or not, so the limit itself reveals nothing).
-RESET_LIMIT = "5 per minute;20 per hour"
-RESET_EMAIL_LIMIT = "3 per hour"
-
-
-def reset_email_key() -> str:
-    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"], key_func=address_key)
+@signup_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -54,7 +43,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"], key_func=address_key)
+@signin_limit
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -109,8 +98,8 @@ def profile():
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(RESET_LIMIT, methods=["POST"], key_func=address_key)
-@limiter.limit(RESET_EMAIL_LIMIT, methods=["POST"], key_func=reset_email_key)
+@reset_limit
+@reset_email_limit
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -126,7 +115,7 @@ def reset_request():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"], key_func=address_key)
+@signin_limit
 def reset_password(token: str):
     form = ResetPasswordForm()
     try:

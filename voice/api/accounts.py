@@ -6,10 +6,10 @@ from flask import request
 from flask_login import current_user
 
 from voice.accounts import service
+from voice.accounts.limits import signin_limit, signup_limit
 from voice.accounts.models import User
 from voice.api import bp
 from voice.api.helpers import api_login_required, caller, json_body, money
-from voice.extensions import address_key, limiter
 
 
 def user_json(user: User, viewer: User | None = None) -> dict:
@@ -31,7 +31,7 @@ def _text(data: dict, key: str) -> str:
 
 
 @bp.post("/accounts")
-@limiter.limit("10 per minute;100 per hour", key_func=address_key)
+@signup_limit
 def create_account():
     data = json_body()
     user = service.register(_text(data, "email"), _text(data, "password"),
@@ -40,7 +40,7 @@ def create_account():
 
 
 @bp.post("/tokens")
-@limiter.limit("10 per minute;100 per hour", key_func=address_key)
+@signin_limit
 def create_token():
     data = json_body()
     token = service.issue_token(_text(data, "email"), _text(data, "password"))

@@ -17,12 +17,10 @@ from voice.api.helpers import (
 from voice.clock import isoformat, parse_iso
 from voice.database import as_id
 from voice.errors import Conflict, Invalid
-from voice.extensions import limiter
 from voice.markets import service
+from voice.markets.limits import trade_limit
 from voice.markets.models import SHARE_UNIT
 from voice.paging import parse_paging
-
-TRADE_LIMIT = "60 per minute;1000 per hour"
 
 
 def shares_json(millionths: int) -> float:
@@ -153,7 +151,7 @@ def quote(market_id: int):
 
 
 @bp.post("/markets/<int:market_id>/trades")
-@limiter.limit(TRADE_LIMIT)
+@trade_limit
 @api_login_required
 def trade(market_id: int):
     data = json_body()

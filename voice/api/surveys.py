@@ -10,10 +10,10 @@ from voice.api import bp
 from voice.api.helpers import api_staff_required, caller, json_body, page_json
 from voice.clock import isoformat, parse_iso
 from voice.errors import Invalid
-from voice.extensions import limiter
 from voice.paging import parse_paging
 from voice.surveys import service
 from voice.surveys.forms import session_nonce
+from voice.surveys.limits import answer_limit
 from voice.surveys.models import Survey
 
 
@@ -100,7 +100,7 @@ def patch_survey(survey_id: int):
 
 
 @bp.post("/surveys/<int:survey_id>/responses")
-@limiter.limit("30 per minute;300 per hour")
+@answer_limit
 def submit_response(survey_id: int):
     data = json_body()
     answers = data.get("answers")

@@ -8,16 +8,15 @@ from flask_login import current_user, login_required
 
 from voice.auth import staff_required
 from voice.errors import ServiceError
-from voice.extensions import limiter
 from voice.forms import choices, show_service_error
 from voice.markets import service
 from voice.markets.forms import EditMarketForm, MarketForm, ResolveForm, TradeForm, VoidForm
+from voice.markets.limits import trade_limit
 from voice.pagecache import anonymous_page_cache
 from voice.paging import parse_paging
 
 bp = Blueprint("markets", __name__)
 
-TRADE_LIMIT = "60 per minute;1000 per hour"
 CHART_POINTS = 400
 
 
@@ -101,7 +100,7 @@ def _trade_size(form: TradeForm) -> dict:
 
 
 @bp.post("/markets/<int:market_id>/trade")
-@limiter.limit(TRADE_LIMIT)
+@trade_limit
 @login_required
 def trade(market_id: int):
     view = service.get_market(market_id)

@@ -9,16 +9,15 @@ from wtforms.fields.choices import SelectChoice
 from voice.areas.service import all_areas
 from voice.auth import staff_required
 from voice.errors import ServiceError, Unauthorized
-from voice.extensions import limiter
 from voice.forms import show_service_error
 from voice.paging import parse_paging
 from voice.surveys import service
 from voice.surveys.forms import QuestionForm, SurveyForm, answers_from_form, session_nonce
+from voice.surveys.limits import answer_limit
 from voice.surveys.models import CHOICE_KINDS, KIND_LABELS, SCALES
 
 bp = Blueprint("surveys", __name__)
 
-ANSWER_LIMIT = "30 per minute;300 per hour"
 
 
 def _user():
@@ -44,7 +43,7 @@ def _render_answering(survey_id: int, values=None, errors=None, status: int = 20
 
 
 @bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])
-@limiter.limit(ANSWER_LIMIT, methods=["POST"])
+@answer_limit
 def detail(survey_id: int):
     if request.method == "GET":
         return _render_answering(survey_id)
