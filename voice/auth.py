@@ -10,6 +10,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from voice.extensions import login_manager
+from voice.permissions import STAFF_ROLES
 
 
 def role_required(*roles: str) -> Callable:
@@ -30,7 +31,7 @@ def role_required(*roles: str) -> Callable:
     return decorator
 
 
-staff_required = role_required("staff", "admin")
+staff_required = role_required(*STAFF_ROLES)
 admin_required = role_required("admin")
 
 

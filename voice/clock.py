@@ -6,7 +6,7 @@ API adds the ``Z`` when it writes ISO 8601.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 
 def utcnow() -> datetime:
@@ -27,3 +27,18 @@ def parse_iso(text: str) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
+
+
+def as_date(value: date | datetime | str) -> date:
+    """The calendar day of a date, a datetime or an ISO 8601 string."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def week_start(value: date | datetime | str) -> date:
+    """The Monday of the value's week (weeks start on Monday everywhere in Voice)."""
+    day = as_date(value)
+    return day - timedelta(days=day.weekday())

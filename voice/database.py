@@ -16,7 +16,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.dml import Insert as PostgresInsert
+from sqlalchemy.dialects.sqlite.dml import Insert as SqliteInsert
 from sqlalchemy.engine import Engine
 
 from voice.extensions import db
@@ -83,3 +86,14 @@ def write_transaction() -> Iterator[None]:
         raise
     finally:
         session.info.pop(IMMEDIATE, None)
+
+
+def upsert(table: Table | type, dialect: str | None = None) -> PostgresInsert | SqliteInsert:
+    """The dialect's ``INSERT ... ON CONFLICT`` for ``table`` (a Table or a mapped class).
+
+    PostgreSQL and SQLite spell it the same way, but SQLAlchemy keeps one ``insert`` per
+    dialect; this picks the one the engine speaks (or ``dialect``, for statements built
+    once per dialect), so callers add ``.on_conflict_do_update/nothing`` and nothing else.
+    """
+    name = dialect or db.engine.dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)

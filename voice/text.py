@@ -39,3 +39,20 @@ def plain_excerpt(source: str | None, length: int = 200) -> str:
     text = nh3.clean(_markdown.render(source or ""), tags=set())
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+# Spreadsheet formula leads (OWASP "CSV injection"): a cell starting with one of these
+# is prefixed with a quote so a spreadsheet shows it as text instead of running it.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def csv_cell(value: object) -> object:
+    """``value`` for a CSV cell: text that a spreadsheet would run as a formula is quoted."""
+    if isinstance(value, str) and value[:1] in FORMULA_LEADS:
+        return "'" + value
+    return value
+
+
+def one_line(value: object) -> str:
+    """Text with every run of whitespace (newlines included) folded to one space."""
+    return " ".join(str(value or "").split())

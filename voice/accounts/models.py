@@ -10,9 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voice.clock import utcnow
 from voice.extensions import db
+from voice.permissions import ROLES, STAFF_ROLES
 
-ROLES = ("customer", "staff", "admin")
-STAFF_ROLES = ("staff", "admin")
+__all__ = ["ROLES", "STAFF_ROLES", "ApiToken", "User"]
 
 
 class User(UserMixin, db.Model):
