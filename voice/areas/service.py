@@ -20,6 +20,33 @@ def area_by_slug(slug: str) -> Area | None:
     return db.session.scalar(select(Area).where(Area.slug == slug))
 
 
+UNKNOWN_AREA = "unknown_area"
+
+
+def resolve_area(slug: object) -> Area | None:
+    """The area with this slug; None for no area (empty or None); ``unknown_area`` else.
+
+    The one check of an area named by a customer, staff or an API client: anything that
+    is not the slug of an existing area (a number included) is ``unknown_area``.
+    """
+    if slug is None:
+        return None
+    if not isinstance(slug, str):
+        raise Invalid("There is no such product area.", code=UNKNOWN_AREA, field="area")
+    slug = slug.strip()
+    if not slug:
+        return None
+    area = area_by_slug(slug)
+    if area is None:
+        raise Invalid("There is no such product area.", code=UNKNOWN_AREA, field="area")
+    return area
+
+
+def resolve_area_id(slug: object) -> int | None:
+    area = resolve_area(slug)
+    return None if area is None else area.id
+
+
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
 
