@@ -35,8 +35,12 @@ run: $(STAMP)
 	trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'voice:create_app()'
 
+# ruff (style, complexity <= 10, <= 40 statements, no imports inside functions),
+# import-linter (layers, pure cores, no import circle) and mypy (pure cores strict).
 lint: $(STAMP)
 	$(BIN)/ruff check voice tests bench migrations
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 chromium:
 	@sh scripts/ensure-chromium

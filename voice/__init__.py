@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,13 +40,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from voice import (
-        database,  # noqa: F401 - installs the SQLite connection hooks
-        pagecache,
-    )
+    from voice import database, pagecache
     from voice.accounts import session as account_session
     from voice.extensions import csrf, db, limiter, login_manager, migrate
 
+    database.install_sqlite_hooks()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -56,15 +55,22 @@ def register_extensions(app: Flask) -> None:
     import_models()
 
 
+#: Every module that declares tables, lowest layer first.
+MODEL_MODULES = (
+    "voice.accounts.models",
+    "voice.areas.models",
+    "voice.loop.models",
+    "voice.ideas.models",
+    "voice.surveys.models",
+    "voice.markets.models",
+    "voice.admin.models",
+)
+
+
 def import_models() -> None:
     """Every model module, so SQLAlchemy and Alembic see the whole schema."""
-    from voice.accounts import models as _accounts  # noqa: F401
-    from voice.admin import models as _admin  # noqa: F401
-    from voice.areas import models as _areas  # noqa: F401
-    from voice.ideas import models as _ideas  # noqa: F401
-    from voice.loop import models as _loop  # noqa: F401
-    from voice.markets import models as _markets  # noqa: F401
-    from voice.surveys import models as _surveys  # noqa: F401
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def register_url_converters(app: Flask) -> None:

@@ -30,7 +30,17 @@ MAX_ID = 2**31 - 1
 IMMEDIATE = "voice_immediate"
 
 
-@event.listens_for(Engine, "connect")
+def install_sqlite_hooks() -> None:
+    """Listen on every engine's connections and transactions (idempotent).
+
+    Called by the app factory; SQLite connections get WAL, the busy timeout and
+    foreign keys, and SQLite transactions begin as this module's docstring says.
+    """
+    for name, listener in (("connect", _sqlite_on_connect), ("begin", _sqlite_on_begin)):
+        if not event.contains(Engine, name, listener):
+            event.listen(Engine, name, listener)
+
+
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -43,7 +53,6 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
