@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -44,10 +44,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def error_json(code: str, message: str, status: int) -> tuple[Response, int]:
+    """The contract's error body: ``{"error": {"code", "message"}}`` with its status."""
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
 def respond(status: int, code: str, message: str):
     if wants_json():
-        from voice.api.helpers import error_json
-
         return error_json(code, message, status)
     title = TITLES.get(status, "Error")
     return render_template("errors/error.html", status=status, title=title,

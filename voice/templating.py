@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask_login import current_user
 from markupsafe import Markup
 
 from voice.clock import isoformat, utcnow
+from voice.loop.service import unread_count
 from voice.text import render_markdown
+from voice.units import format_points as points
 
 
 @dataclass(frozen=True)
@@ -29,15 +32,6 @@ PROFILE_LINKS = [
     Link("loop.notifications", "Notifications"),
     Link("loop.preferences", "Mail preferences"),
 ]
-
-
-def points(hundredths: int | None) -> str:
-    """Hundredths of a point as ``1,234.56``."""
-    if hundredths is None:
-        return ""
-    sign = "-" if hundredths < 0 else ""
-    whole, cents = divmod(abs(hundredths), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
@@ -69,8 +63,6 @@ def time_tag(moment: datetime | None) -> Markup:
 
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (None removes one)."""
-    from urllib.parse import urlencode
-
     args = request.args.to_dict()
     for key, value in changes.items():
         if value is None:
@@ -92,8 +84,6 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        from voice.loop.service import unread_count
-
         unread = 0
         if current_user.is_authenticated:
             unread = unread_count(current_user)
