@@ -11,8 +11,8 @@ Every function is evaluated in log space, shifted by the maximum (log-sum-exp),
 with ``log1p``/``expm1`` near zero, so q/b up to ±1e6 (and beyond) gives finite,
 correct values where the textbook formula overflows to inf or returns nan.
 
-Money rounding is not done here: the service rounds charges up and proceeds
-down with exact integers (see ``voice.markets.service``).
+Money rounding is not done here: ``voice.markets.money`` rounds charges up and
+proceeds down with exact integers.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 MIN_OUTCOMES = 2
 MAX_OUTCOMES = 20
@@ -30,8 +31,10 @@ __all__ = [
     "max_sale_proceeds", "worst_case_loss", "liquidity_for_subsidy", "subsidy_for_liquidity",
 ]
 
+Vector = npt.NDArray[np.float64]
 
-def _vector(q, b: float) -> tuple[np.ndarray, float]:
+
+def _vector(q: npt.ArrayLike, b: float) -> tuple[Vector, float]:
     """``q`` as a float vector of 2..20 finite values, ``b`` a finite positive float."""
     x = np.asarray(q, dtype=float)
     if x.ndim != 1 or not MIN_OUTCOMES <= x.size <= MAX_OUTCOMES:
@@ -44,14 +47,14 @@ def _vector(q, b: float) -> tuple[np.ndarray, float]:
     return x, b
 
 
-def _index(x: np.ndarray, i: int) -> int:
+def _index(x: Vector, i: int) -> int:
     i = int(i)
     if not 0 <= i < x.size:
         raise ValueError("no such outcome")
     return i
 
 
-def _lse(v: np.ndarray) -> float:
+def _lse(v: Vector) -> float:
     """log Σ exp(v_i), shifted by the maximum so nothing overflows."""
     m = float(np.max(v))
     return m + math.log(float(np.sum(np.exp(v - m))))
@@ -71,34 +74,35 @@ def _log_expm1(t: float) -> float:
     return math.log(math.expm1(t))
 
 
-def cost(q, b: float) -> float:
+def cost(q: npt.ArrayLike, b: float) -> float:
     """C(q) = b · ln Σ exp(q_i / b)."""
     x, b = _vector(q, b)
     return b * _lse(x / b)
 
 
-def log_prices(q, b: float) -> np.ndarray:
+def log_prices(q: npt.ArrayLike, b: float) -> Vector:
     """ln p_i, exact even where p_i underflows to 0."""
     x, b = _vector(q, b)
     z = x / b
     return z - _lse(z)
 
 
-def _log_rest(x: np.ndarray, b: float, i: int) -> float:
+def _log_rest(x: Vector, b: float, i: int) -> float:
     """ln(1 − p_i) = ln Σ_{j≠i} p_j, exact even where p_i rounds to 1."""
     z = x / b
     return _lse(np.delete(z, i)) - _lse(z)
 
 
-def prices(q, b: float) -> np.ndarray:
+def prices(q: npt.ArrayLike, b: float) -> Vector:
     """p = softmax(q / b): each in (0, 1) (up to float resolution), summing to 1."""
     x, b = _vector(q, b)
     z = x / b
     e = np.exp(z - np.max(z))
-    return e / np.sum(e)
+    result: Vector = e / np.sum(e)
+    return result
 
 
-def trade_cost(q, delta, b: float) -> float:
+def trade_cost(q: npt.ArrayLike, delta: npt.ArrayLike, b: float) -> float:
     """C(q + δ) − C(q) for any trade vector δ, computed without cancellation.
 
     C(q + δ) − C(q) = b · ln Σ p_i e^{δ_i / b}; for small steps this is
@@ -115,7 +119,7 @@ def trade_cost(q, delta, b: float) -> float:
     return b * _lse(logp + t)
 
 
-def buy_cost(q, i: int, shares: float, b: float) -> float:
+def buy_cost(q: npt.ArrayLike, i: int, shares: float, b: float) -> float:
     """C(q + s·e_i) − C(q) = b · ln(1 + p_i (e^{s/b} − 1)); negative ``shares`` sell."""
     x, b = _vector(q, b)
     i = _index(x, i)
@@ -133,14 +137,14 @@ def buy_cost(q, i: int, shares: float, b: float) -> float:
     return b * _lse(v)
 
 
-def sell_proceeds(q, i: int, shares: float, b: float) -> float:
+def sell_proceeds(q: npt.ArrayLike, i: int, shares: float, b: float) -> float:
     """What selling ``shares`` (> 0) of outcome i returns: C(q) − C(q − s·e_i)."""
     if not shares >= 0:
         raise ValueError("shares must be non-negative")
     return -buy_cost(q, i, -float(shares), b)
 
 
-def shares_for_spend(q, i: int, spend: float, b: float) -> float:
+def shares_for_spend(q: npt.ArrayLike, i: int, spend: float, b: float) -> float:
     """The shares of outcome i that ``spend`` buys: Δ = b · ln(1 + (e^{M/b} − 1) / p_i)."""
     x, b = _vector(q, b)
     i = _index(x, i)
@@ -153,7 +157,7 @@ def shares_for_spend(q, i: int, spend: float, b: float) -> float:
     return b * _softplus(_log_expm1(m) - logp_i)
 
 
-def shares_to_sell_for(q, i: int, amount: float, b: float) -> float:
+def shares_to_sell_for(q: npt.ArrayLike, i: int, amount: float, b: float) -> float:
     """The shares of outcome i to sell to receive ``amount``.
 
     Solves C(q) − C(q − s·e_i) = A: s = −b · ln(1 − (1 − e^{−A/b}) / p_i). Selling
@@ -175,7 +179,7 @@ def shares_to_sell_for(q, i: int, amount: float, b: float) -> float:
     return b * (a + logp_i - math.log(-math.expm1(log_rest + a)))
 
 
-def max_sale_proceeds(q, i: int, shares_held: float, b: float) -> float:
+def max_sale_proceeds(q: npt.ArrayLike, i: int, shares_held: float, b: float) -> float:
     """The most a holder of ``shares_held`` of outcome i can receive: selling them all."""
     return sell_proceeds(q, i, shares_held, b)
 

@@ -6,6 +6,8 @@ Units, everywhere in this package:
   hundredths of a point (``BigInteger``);
 - shares are an integer in millionths of a share (``BigInteger``), so q_i is exact.
 
+(``POINT_UNIT`` and ``SHARE_UNIT`` live in ``voice.units``; the names here are aliases.)
+
 The market maker of each market has an account of its own: ``Market.maker_balance``,
 changed only together with a ``LedgerEntry`` whose ``account`` is ``"market"``.
 Points are conserved: Σ users' balances + Σ makers' balances = Σ grants.
@@ -19,15 +21,15 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voice.clock import utcnow
-from voice.extensions import db
+from voice.extensions import Model
+from voice.units import POINT_UNIT as POINT_UNIT  # re-exported: importers of the old home
+from voice.units import SHARE_UNIT as SHARE_UNIT
 
 STATUSES = ("open", "closed", "resolved", "voided")
 LEDGER_KINDS = ("grant", "trade", "payout", "refund", "clawback")
-SHARE_UNIT = 1_000_000  # millionths of a share per share
-POINT_UNIT = 100  # hundredths of a point per point
 
 
-class Market(db.Model):
+class Market(Model):
     __tablename__ = "markets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +68,7 @@ class Market(db.Model):
         return self.liquidity / POINT_UNIT
 
 
-class Outcome(db.Model):
+class Outcome(Model):
     __tablename__ = "market_outcomes"
     __table_args__ = (UniqueConstraint("market_id", "position"),)
 
@@ -82,7 +84,7 @@ class Outcome(db.Model):
                                           lazy="raise")
 
 
-class Trade(db.Model):
+class Trade(Model):
     __tablename__ = "trades"
     __table_args__ = (Index("ix_trades_market_created", "market_id", "id"),)
 
@@ -99,7 +101,7 @@ class Trade(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Position(db.Model):
+class Position(Model):
     __tablename__ = "positions"
     __table_args__ = (UniqueConstraint("user_id", "outcome_id"),)
 
@@ -117,7 +119,7 @@ class Position(db.Model):
     net_spend: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One change of one account: a user's (``account="user"``) or a market maker's."""
 
     __tablename__ = "ledger_entries"
@@ -137,7 +139,7 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PricePoint(db.Model):
+class PricePoint(Model):
     """The prices after a market's creation and after each trade, for the chart."""
 
     __tablename__ = "market_price_points"
@@ -149,7 +151,7 @@ class PricePoint(db.Model):
     prices: Mapped[list] = mapped_column(JSON)
 
 
-class MarketEvent(db.Model):
+class MarketEvent(Model):
     """The audit trail: created, edited, resolved, voided; who, when, the note."""
 
     __tablename__ = "market_events"

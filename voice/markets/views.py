@@ -14,6 +14,7 @@ from voice.markets.forms import EditMarketForm, MarketForm, ResolveForm, TradeFo
 from voice.markets.limits import trade_limit
 from voice.pagecache import anonymous_page_cache
 from voice.paging import parse_paging
+from voice.units import SHARE_UNIT, format_points, shares
 
 bp = Blueprint("markets", __name__)
 
@@ -69,14 +70,12 @@ def _render_detail(market_id: int, form: TradeForm | None = None, status: int = 
     held = {}
     if current_user.is_authenticated:
         mine = service.positions_for(current_user.id, market_id)
-        held = {str(r.outcome.id): r.position.shares / 1_000_000
+        held = {str(r.outcome.id): r.position.shares / SHARE_UNIT
                 for group in mine for r in group.rows}
     return render_template(
         "markets/detail.html", view=view, form=form, chart=_chart_data(view),
         trades=service.market_trades(market_id, page, per_page), mine=mine[0] if mine else None,
-        held=held, fresh_quote=fresh_quote,
-        can_trade=view.can_trade and current_user.is_authenticated
-        and current_user.role == "customer",
+        held=held, fresh_quote=fresh_quote, can_trade=service.may_trade(current_user, view),
     ), status
 
 
@@ -122,8 +121,8 @@ def trade(market_id: int):
     quote = result.quote
     verb = "Bought" if quote.is_buy else "Sold"
     label = view.outcomes[quote.index].label
-    flash(f"{verb} {abs(quote.shares) / 1_000_000:,.6f} shares of “{label}” for "
-          f"{abs(quote.cost) / 100:,.2f} points. “{label}” is now at "
+    flash(f"{verb} {shares(abs(quote.shares)):,.6f} shares of “{label}” for "
+          f"{format_points(abs(quote.cost))} points. “{label}” is now at "
           f"{quote.probability_after * 100:.1f}%.", "success")
     return redirect(url_for("markets.detail", market_id=market_id))
 
@@ -133,9 +132,8 @@ def trade(market_id: int):
 def positions():
     groups = service.positions_for(current_user.id)
     return render_template("markets/positions.html", groups=groups,
-                           open_groups=[g for g in groups if g.view.status in ("open", "closed")],
-                           settled_groups=[g for g in groups
-                                           if g.view.status in ("resolved", "voided")])
+                           open_groups=[g for g in groups if not g.view.is_settled],
+                           settled_groups=[g for g in groups if g.view.is_settled])
 
 
 @bp.get("/markets/leaderboard")
