@@ -11,15 +11,16 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from voice.surveys.models import CHOICE_KINDS, KIND_LABELS, KINDS, SCALES
+from voice.surveys.scales import CHOICE_KINDS, KIND_LABELS, KINDS, is_scale
+from voice.surveys.service import MAX_DESCRIPTION, MAX_PROMPT, MAX_TITLE, new_nonce
 
 TIME_HINT = "UTC. Leave empty for no limit."
 
 
 class SurveyForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
     description = TextAreaField(
-        "Introduction", validators=[Length(max=5000)],
+        "Introduction", validators=[Length(max=MAX_DESCRIPTION)],
         description="Shown above the questions. Markdown is allowed.",
     )
     area = SelectField("Product area", choices=[SelectChoice("", "No particular area")],
@@ -34,7 +35,7 @@ class SurveyForm(FlaskForm):
 
 class QuestionForm(FlaskForm):
     kind = SelectField("Kind", choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS])
-    prompt = StringField("Question", validators=[DataRequired(), Length(max=500)])
+    prompt = StringField("Question", validators=[DataRequired(), Length(max=MAX_PROMPT)])
     required = BooleanField("An answer is required", default=True)
     choices = TextAreaField("Choices", description="One per line, for choice questions.")
 
@@ -59,7 +60,7 @@ def answers_from_form(questions, form: MultiDict) -> dict[int, Any]:
         raw = form.get(name)
         if raw is None or raw == "":
             continue
-        if question.kind in SCALES and raw.strip().isdigit():
+        if is_scale(question.kind) and raw.strip().isdigit():
             answers[question.id] = int(raw.strip())
         else:
             answers[question.id] = raw
@@ -72,8 +73,6 @@ MAX_REMEMBERED_SURVEYS = 30
 def session_nonce(survey_id: int) -> str:
     """This browser session's nonce for an anonymous survey: the same on every visit,
     so reloading the page does not mint a fresh one-time token."""
-    from voice.surveys.service import new_nonce
-
     nonces = dict(session.get("survey_nonces") or {})
     key = str(survey_id)
     if key not in nonces:

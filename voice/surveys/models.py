@@ -8,6 +8,7 @@ Results are read from ``Tally`` rows, kept in the same transaction as the answer
 one counter per (question, week, value), so the results page costs the same at
 a thousand responses as at a hundred thousand (see docs/ARCHITECTURE.md, Surveys).
 ``rebuild_tallies`` in the service recomputes them from the answers with GROUP BY.
+The question kinds and their scales are defined in ``voice.surveys.scales``.
 
 ``UsedResponseToken`` keeps the digest of each one-time token spent on an
 anonymous survey; its unique constraint refuses a second use, even concurrently.
@@ -21,24 +22,18 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voice.clock import utcnow
-from voice.extensions import db
+from voice.extensions import Model
+from voice.surveys.scales import CHOICE_KINDS as CHOICE_KINDS  # re-exported: older imports
+from voice.surveys.scales import KIND_LABELS as KIND_LABELS
+from voice.surveys.scales import KINDS as KINDS
+from voice.surveys.scales import SCALES
 
 STATUSES = ("draft", "open", "closed")
-KINDS = ("nps", "csat", "ces", "rating", "single_choice", "multi_choice", "text")
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
-CHOICE_KINDS = ("single_choice", "multi_choice")
-KIND_LABELS = {
-    "nps": "Net Promoter Score (0–10)",
-    "csat": "Satisfaction, CSAT (1–5)",
-    "ces": "Customer effort, CES (1–7)",
-    "rating": "Rating (1–5 stars)",
-    "single_choice": "One choice",
-    "multi_choice": "Several choices",
-    "text": "Text",
-}
+#: The ``Tally.value`` that counts a question's answers (whatever their value).
+ANSWERED = ""
 
 
-class Survey(db.Model):
+class Survey(Model):
     __tablename__ = "surveys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +63,7 @@ class Survey(db.Model):
         return not (self.closes_at is not None and moment >= self.closes_at)
 
 
-class Question(db.Model):
+class Question(Model):
     __tablename__ = "survey_questions"
     __table_args__ = (Index("ix_survey_questions_survey_position", "survey_id", "position"),)
 
@@ -87,7 +82,7 @@ class Question(db.Model):
         return SCALES.get(self.kind)
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "survey_responses"
     # NULLs are distinct on both databases: anonymous responses (user_id NULL) never clash.
     __table_args__ = (
@@ -102,7 +97,7 @@ class Response(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "survey_answers"
     __table_args__ = (
         Index("ix_survey_answers_question_number", "question_id", "number"),
@@ -123,7 +118,7 @@ class Answer(db.Model):
     choices: Mapped[list | None] = mapped_column(JSON(none_as_null=True))  # multi_choice labels
 
 
-class Tally(db.Model):
+class Tally(Model):
     """How many answers of one question had one value in one week.
 
     ``value`` is the score as text ("0".."10"), a choice label, or "" for the
@@ -146,7 +141,7 @@ class Tally(db.Model):
     count: Mapped[int] = mapped_column(default=0)
 
 
-class UsedResponseToken(db.Model):
+class UsedResponseToken(Model):
     """The SHA-256 digest of a spent one-time token of an anonymous survey."""
 
     __tablename__ = "survey_used_tokens"

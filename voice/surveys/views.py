@@ -14,10 +14,22 @@ from voice.paging import parse_paging
 from voice.surveys import service
 from voice.surveys.forms import QuestionForm, SurveyForm, answers_from_form, session_nonce
 from voice.surveys.limits import answer_limit
-from voice.surveys.models import CHOICE_KINDS, KIND_LABELS, SCALES
+from voice.surveys.scales import (
+    CHOICE_KINDS,
+    CSAT_SATISFIED,
+    CSAT_WORDS,
+    KIND_LABELS,
+    NPS_BANDS,
+    SCALE_ENDS,
+    SCALES,
+    band_of,
+)
 
 bp = Blueprint("surveys", __name__)
 
+#: What the templates need of the scales (voice.surveys.scales is their one home).
+SCALE_CONTEXT = {"scales": SCALES, "scale_ends": SCALE_ENDS, "csat_words": CSAT_WORDS,
+                 "nps_bands": NPS_BANDS, "csat_satisfied": CSAT_SATISFIED, "band_of": band_of}
 
 
 def _user():
@@ -38,7 +50,7 @@ def _render_answering(survey_id: int, values=None, errors=None, status: int = 20
     view = service.survey_for_answering(survey_id, _user(), session_nonce(survey_id))
     return render_template(
         "surveys/answer.html", view=view, survey=view.survey, values=values or {},
-        errors=errors or {}, scales=SCALES,
+        errors=errors or {}, **SCALE_CONTEXT,
     ), status
 
 
@@ -261,12 +273,12 @@ def results(survey_id: int):
         request.args.get("q", ""), page,
     )
     return render_template("surveys/results.html", report=report, survey=report.survey,
-                           results=report.results, trend=report.trend, scales=SCALES)
+                           results=report.results, trend=report.trend, **SCALE_CONTEXT)
 
 
 @bp.route("/admin/surveys/<int:survey_id>/responses.csv")
 @staff_required
 def export(survey_id: int):
-    body = service.export_csv(survey_id)
+    body = service.export_csv(survey_id, actor=_user())
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'})
