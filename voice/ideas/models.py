@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from voice.accounts.models import User
 from voice.areas.models import Area
 from voice.clock import utcnow
-from voice.extensions import db
+from voice.extensions import Model
 
 STATUSES = ("open", "under_review", "planned", "in_progress", "done", "declined")
 STATUS_LABELS = {
@@ -39,7 +39,7 @@ STATUS_LABELS = {
 CLOSED_STATUSES = ("done", "declined")
 
 
-class Idea(db.Model):
+class Idea(Model):
     __tablename__ = "ideas"
     __table_args__ = (
         # The three sorts of the list, each readable backwards from an index.
@@ -89,7 +89,7 @@ class Idea(db.Model):
         return f"<Idea {self.id} {self.title!r} {self.status}>"
 
 
-class Vote(db.Model):
+class Vote(Model):
     """One vote of one user on one idea."""
 
     __tablename__ = "idea_votes"
@@ -109,7 +109,7 @@ class Vote(db.Model):
     )
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "idea_comments"
     __table_args__ = (Index("ix_idea_comments_idea_created", "idea_id", "created_at"),)
 
@@ -132,7 +132,7 @@ class Comment(db.Model):
         return not self.internal and not self.hidden
 
 
-class StatusChange(db.Model):
+class StatusChange(Model):
     __tablename__ = "idea_status_changes"
     __table_args__ = (Index("ix_idea_status_changes_idea_created", "idea_id", "created_at"),)
 
@@ -147,7 +147,7 @@ class StatusChange(db.Model):
     actor: Mapped[User | None] = relationship(lazy="raise")
 
 
-class IdeaSubscription(db.Model):
+class IdeaSubscription(Model):
     """Who hears about an idea. ``active`` False: the user unsubscribed (and stays so)."""
 
     __tablename__ = "idea_subscriptions"
@@ -164,7 +164,7 @@ class IdeaSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class IdeaTerm(db.Model):
+class IdeaTerm(Model):
     """The search index: ``weight`` is the term's share of the idea's (unit) text vector."""
 
     __tablename__ = "idea_terms"
@@ -179,7 +179,7 @@ class IdeaTerm(db.Model):
     weight: Mapped[float] = mapped_column(Float)
 
 
-class IdeaTally(db.Model):
+class IdeaTally(Model):
     """How many unmerged ideas have this status in this area (area_key 0: no area)."""
 
     __tablename__ = "idea_tallies"

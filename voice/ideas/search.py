@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, delete, distinct, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, distinct, func, insert, or_, select
 
 from voice.extensions import db
 from voice.ideas import terms as text_terms
@@ -64,7 +64,7 @@ def plan(query: str) -> Plan | None:
     stems, prefix = text_terms.query_words(query or "")
     if not stems and prefix is None:
         return None
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if stems:
         conditions.append(IdeaTerm.term.in_(stems))
     if prefix is not None:

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -18,9 +17,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from voice import signals
 from voice.areas.service import all_areas
 from voice.auth import safe_next_url, staff_required
-from voice.clock import isoformat
 from voice.errors import ServiceError
 from voice.forms import show_service_error
 from voice.ideas import service
@@ -35,7 +34,6 @@ from voice.ideas.forms import (
 )
 from voice.ideas.limits import comment_limit, submit_limit
 from voice.ideas.models import STATUS_LABELS
-from voice.markets.service import linked_markets
 from voice.pagecache import anonymous_page_cache
 from voice.paging import parse_paging
 
@@ -45,8 +43,15 @@ SORT_LABELS = {"trending": "Trending", "top": "Top", "new": "New"}
 
 
 def linked_markets_for(idea_ids: list[int]) -> dict:
-    """idea id -> its linked market (``.market_id``, ``.probability``, ``.status``), one query."""
-    return linked_markets(idea_ids)
+    """idea id -> its linked market (``.market_id``, ``.probability``, ``.status``).
+
+    Asked of whoever links things to ideas (``signals.idea_links_requested``: the
+    markets domain, one query), since ideas sits below markets and never imports it.
+    """
+    linked: dict = {}
+    for _receiver, answer in signals.idea_links_requested.send(tuple(idea_ids)):
+        linked.update(answer or {})
+    return linked
 
 
 def start_market_url_for(idea_id: int) -> str | None:
@@ -70,7 +75,7 @@ def back_to(idea_id: int) -> str:
 def index():
     page, per_page = parse_paging(request.args)
     args = request.args
-    filters = {
+    filters: dict[str, Any] = {
         "sort": args.get("sort") or None,
         "status": args.get("status") or None,
         "area": args.get("area") or None,
@@ -121,8 +126,8 @@ def render_detail(idea_id: int, *, status: int = 200, **forms):
         comment_page = 1
     detail = service.idea_detail(viewer(), idea_id, comment_page)
     idea = detail.idea
-    if idea.is_merged and not request.args.get("stay") and request.method == "GET":
-        target = detail.merged_into
+    target = detail.merged_into
+    if target is not None and not request.args.get("stay") and request.method == "GET":
         flash(f'"{idea.title}" was merged into this idea.', "info")
         return redirect(url_for("ideas.detail", idea_id=target.id, merged_from=idea.id))
     staff = current_user.is_authenticated and current_user.is_staff
@@ -330,28 +335,8 @@ def _comment_visibility(comment_id: int, hidden: bool):
     return redirect(url_for("ideas.detail", idea_id=comment.idea_id) + f"#comment-{comment.id}")
 
 
-def _csv_cell(value) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    text = isoformat(value) if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.route("/admin/ideas/export.csv")
 @staff_required
 def export_csv():
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(service.EXPORT_COLUMNS)
-        for row in service.export_rows():
-            writer.writerow([_csv_cell(value) for value in row])
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=ideas.csv"})
+    return Response(stream_with_context(service.export_csv(current_user)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=ideas.csv"})
