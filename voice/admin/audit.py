@@ -6,17 +6,21 @@ The domains' staff actions arrive as signals, in the domain's transaction:
 ``idea_status_changed``, ``idea_merged``, ``market_resolved``, ``market_voided``,
 and ``staff_acted`` for anything else. A ``staff_acted`` whose action one of the
 dedicated signals already covers (:data:`COVERED_ACTIONS`) is not written twice.
+voice/admin/hooks.py connects the subscribers below (the app factory calls it).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from voice import signals
 from voice.admin.models import AuditEntry
+from voice.admin.query_args import day, whole_number
 from voice.extensions import db
 from voice.paging import Page, paginate
 
@@ -24,7 +28,7 @@ COVERED_ACTIONS = {"idea.status", "idea.merge", "market.resolve", "market.void"}
 MAX_DETAIL = 2000
 
 
-def record(actor, action: str, target_type: str = "", target_id: int | None = None,
+def record(actor: Any, action: str, target_type: str = "", target_id: int | None = None,
            detail: str = "") -> AuditEntry:
     """Add one entry to the caller's transaction (never commits)."""
     entry = AuditEntry(
@@ -41,45 +45,35 @@ def record(actor, action: str, target_type: str = "", target_id: int | None = No
 # --- subscribers: the domains' staff actions --------------------------------------------
 
 
-def _on_staff_acted(actor, action: str = "", target_type: str = "", target_id=None,
-                    detail: str = "", **_extra) -> None:
+def on_staff_acted(actor: Any, action: str = "", target_type: str = "",
+                   target_id: int | None = None, detail: str = "", **_extra: Any) -> None:
     if action in COVERED_ACTIONS:
         return
     record(actor, action or "staff.action", target_type, target_id, detail)
 
 
-def _on_status_changed(idea, old_status=None, new_status=None, note="", actor=None,
-                       **_extra) -> None:
+def on_status_changed(idea: Any, old_status: str | None = None, new_status: str | None = None,
+                      note: str = "", actor: Any = None, **_extra: Any) -> None:
     detail = f"{old_status} → {new_status}"
     if note:
         detail += f": {note}"
     record(actor, "idea.status", "idea", idea.id, detail)
 
 
-def _on_merged(survivor, duplicate=None, actor=None, **_extra) -> None:
+def on_merged(survivor: Any, duplicate: Any = None, actor: Any = None, **_extra: Any) -> None:
     record(actor, "idea.merge", "idea", getattr(duplicate, "id", None),
            f"merged into idea #{survivor.id}")
 
 
-def _on_market_resolved(market, outcome=None, note="", actor=None, **_extra) -> None:
+def on_market_resolved(market: Any, outcome: Any = None, note: str = "", actor: Any = None,
+                       **_extra: Any) -> None:
     label = getattr(outcome, "label", "?")
     record(actor, "market.resolve", "market", market.id,
            f"resolved as {label}" + (f": {note}" if note else ""))
 
 
-def _on_market_voided(market, note="", actor=None, **_extra) -> None:
+def on_market_voided(market: Any, note: str = "", actor: Any = None, **_extra: Any) -> None:
     record(actor, "market.void", "market", market.id, "voided" + (f": {note}" if note else ""))
-
-
-def connect() -> None:
-    signals.staff_acted.connect(_on_staff_acted, weak=False)
-    signals.idea_status_changed.connect(_on_status_changed, weak=False)
-    signals.idea_merged.connect(_on_merged, weak=False)
-    signals.market_resolved.connect(_on_market_resolved, weak=False)
-    signals.market_voided.connect(_on_market_voided, weak=False)
-
-
-connect()
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -109,3 +103,31 @@ def entries(*, action: str = "", actor_id: int | None = None, target_type: str =
 def action_names() -> list[str]:
     return list(db.session.scalars(
         select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str = ""
+    actor_id: int | None = None
+    target_type: str = ""
+    target_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+
+def parse_filters(args: Mapping[str, str]) -> AuditFilters:
+    """The log's filters from the page's query arguments. ``since`` and ``until`` are
+    days, both included; Invalid ``invalid_filter`` when one is not a date."""
+    until = day(args, "until")
+    return AuditFilters(
+        action=(args.get("action") or "").strip()[:40],
+        actor_id=whole_number(args.get("actor")),
+        target_type=(args.get("target_type") or "").strip()[:30],
+        target_id=whole_number(args.get("target_id")),
+        since=day(args, "since"),
+        until=until + timedelta(days=1) if until else None,
+    )
+
+
+def entries_matching(filters: AuditFilters, page: int = 1, per_page: int = 50) -> Page:
+    return entries(**asdict(filters), page=page, per_page=per_page)

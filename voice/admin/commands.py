@@ -1,4 +1,4 @@
-"""Flask commands of the staff side.
+"""Flask commands of the staff side; the app factory adds :data:`admin_cli` to ``app.cli``.
 
     flask --app voice admin deliver-webhooks [--batch 50] [--loop]
     flask --app voice admin ensure-defaults
@@ -11,6 +11,8 @@ import time
 import click
 from flask.cli import AppGroup
 
+from voice.admin import service, webhooks
+
 admin_cli = AppGroup("admin", help="Staff side: webhooks and routing defaults.")
 
 
@@ -20,8 +22,6 @@ admin_cli = AppGroup("admin", help="Staff side: webhooks and routing defaults.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def deliver_webhooks(batch: int, forever: bool, interval: float) -> None:
     """POST new cases to their teams' webhooks; failures are retried with backoff."""
-    from voice.admin import webhooks
-
     while True:
         report = webhooks.deliver_due(batch=batch)
         click.echo(f"delivered {report.delivered}, to retry {report.retried}, "
@@ -34,7 +34,5 @@ def deliver_webhooks(batch: int, forever: bool, interval: float) -> None:
 @admin_cli.command("ensure-defaults")
 def ensure_defaults() -> None:
     """Create the triage team and the default routing rules if no team exists."""
-    from voice.admin import service
-
     team = service.ensure_defaults()
     click.echo(f"Triage team: {team.name} (#{team.id}).")

@@ -1,6 +1,8 @@
 """The staff home: the figures, aggregated in SQL (GROUP BY), folded by voice.admin.metrics.
 
 Every figure carries the address of the list behind it (the view builds the links).
+The ideas' and the surveys' figures are read by those domains (their ``staff_reads``,
+and the markets facade's ``linked_markets``); this module reads only the cases.
 
 Its cost must not grow with the history: the scores come from the survey tallies (one
 row per question, week and score), the detractors and the ideas are found by walking
@@ -11,18 +13,26 @@ by every case ever opened.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy import Float, Row, case, cast, func, literal, select
 
 from voice.admin import metrics
 from voice.admin.models import CLOSED_STATES, OPEN_STATES, Case, Team
+from voice.admin.query_args import day, whole_number
+from voice.admin.rules import SCORED_KINDS
 from voice.clock import utcnow
 from voice.database import is_postgresql
+from voice.errors import Invalid
 from voice.extensions import db
-from voice.paging import Page, paginate
+from voice.ideas.service import staff_reads as idea_reads
+from voice.markets.service import linked_markets
+from voice.paging import Page
+from voice.surveys.service import staff_reads as survey_reads
 
 WEEKS = 12
 TOP_IDEAS = 10
@@ -87,30 +97,13 @@ class Dashboard:
 
 
 def top_ideas(now: datetime, limit: int = TOP_IDEAS) -> list[IdeaRow]:
-    """The ideas with the most votes, with their votes of this week and the week before.
-
-    The recent votes are counted for the top ideas only (a CTE takes them first), not
-    grouped over every vote of the fortnight."""
-    from voice.ideas.models import Idea, Vote
-
-    week_ago, two_weeks_ago = now - timedelta(days=7), now - timedelta(days=14)
-    top = (select(Idea.id, Idea.title, Idea.status, Idea.vote_count)
-           .where(Idea.merged_into_id.is_(None))
-           .order_by(Idea.vote_count.desc(), Idea.id).limit(limit).cte("top"))
-    rows = db.session.execute(
-        select(top.c.id, top.c.title, top.c.status, top.c.vote_count,
-               func.count(Vote.id).filter(Vote.created_at >= week_ago),
-               func.count(Vote.id).filter(Vote.created_at < week_ago))
-        .outerjoin(Vote, (Vote.idea_id == top.c.id) & (Vote.created_at >= two_weeks_ago)
-                   & (Vote.created_at <= now))
-        .group_by(top.c.id, top.c.title, top.c.status, top.c.vote_count)
-        .order_by(top.c.vote_count.desc(), top.c.id)
-    ).all()
-    ideas = [IdeaRow(id=i, title=t, status=s, votes=v, votes_this_week=tw, votes_last_week=lw,
-                     trend=metrics.trend(tw, lw)) for i, t, s, v, tw, lw in rows]
+    """The ideas with the most votes, with their votes of this week and the week before
+    (one statement, the ideas'), and the market of each that has one (one more)."""
+    ideas = [IdeaRow(id=row.id, title=row.title, status=row.status, votes=row.votes,
+                     votes_this_week=row.votes_this_week, votes_last_week=row.votes_last_week,
+                     trend=metrics.trend(row.votes_this_week, row.votes_last_week))
+             for row in idea_reads.most_voted(now, limit)]
     if ideas:
-        from voice.markets.service import linked_markets
-
         linked = linked_markets([idea.id for idea in ideas])
         for idea in ideas:
             market = linked.get(idea.id)
@@ -123,57 +116,33 @@ def top_ideas(now: datetime, limit: int = TOP_IDEAS) -> list[IdeaRow]:
 SCORE_KINDS = ("nps", "csat")
 
 
-def score_rows(weeks: list[date]) -> dict[str, list[tuple]]:
+def score_rows(weeks: list[date]) -> dict[str, list[tuple[date, int, int]]]:
     """Per kind (nps, csat): (week, score, count) of the answers in ``weeks``, summed over
-    every survey from the tallies the surveys keep (see voice/surveys/models.py), so the
-    cost follows questions x weeks x scores, not the number of answers. A week is the
-    Monday of the response's week, as the tallies count them."""
-    from voice.surveys.models import Question, Tally
+    every survey from the tallies the surveys keep, so the cost follows questions x weeks
+    x scores, not the number of answers. A week is the Monday of the response's week, as
+    the tallies count them."""
+    return survey_reads.score_counts(SCORE_KINDS, weeks[0], weeks[-1])
 
-    scored = select(Question.id).where(Question.kind.in_(SCORE_KINDS))
-    rows = db.session.execute(
-        select(Question.kind, Tally.week, Tally.value, func.sum(Tally.count))
-        .join(Question, Question.id == Tally.question_id)
-        .where(Tally.question_id.in_(scored), Tally.week >= weeks[0], Tally.week <= weeks[-1],
-               Tally.value != "")
-        .group_by(Question.kind, Tally.week, Tally.value)
-    ).all()
-    found: dict[str, list[tuple]] = {kind: [] for kind in SCORE_KINDS}
-    for kind, week, value, count in rows:
-        if value.isdigit():
-            found[kind].append((week, int(value), int(count)))
-    return found
+
+def _case_ids_of_responses(response_ids: list[int]) -> dict[int, int]:
+    """Response id -> the first case it opened (responses without a case are missing)."""
+    if not response_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Case.source_id, func.min(Case.id))
+        .where(Case.source_type == "survey_response", Case.source_id.in_(response_ids))
+        .group_by(Case.source_id)).all())
 
 
 def latest_detractors(limit: int = DETRACTOR_COMMENTS) -> list[DetractorComment]:
-    """The latest NPS detractors (0–6) who wrote something, with their text and case.
-
-    One statement: the responses are walked newest first (ix_survey_responses_created_at)
-    and each is probed (by ix_survey_answers_response_id) for a detractor score and a
-    comment until ``limit`` are found. The probes are scalar subqueries, not EXISTS:
-    PostgreSQL turns EXISTS into a semi-join and, misjudging how few answers are
-    comments, may join every comment ever written instead of walking."""
-    from voice.surveys.models import Answer, Question, Response, Survey
-
-    def answers(column, kind: str):
-        return (select(column).join(Question, Question.id == Answer.question_id)
-                .where(Answer.response_id == Response.id, Question.kind == kind))
-
-    score = answers(func.min(Answer.number), "nps").where(Answer.number <= 6).scalar_subquery()
-    comment = (answers(Answer.text, "text").where(Answer.text.is_not(None), Answer.text != "")
-               .order_by(Answer.id).limit(1).scalar_subquery())
-    case_id = (select(func.min(Case.id))
-               .where(Case.source_type == "survey_response", Case.source_id == Response.id)
-               .scalar_subquery())
-    rows = db.session.execute(
-        select(Response.id, Survey.id, Survey.title, score, comment, Response.created_at,
-               case_id)
-        .join(Survey, Survey.id == Response.survey_id)
-        .where(score.is_not(None), comment.is_not(None))
-        .order_by(Response.created_at.desc(), Response.id.desc()).limit(limit)
-    ).all()
-    return [DetractorComment(response_id=r, survey_id=s, survey_title=t, score=int(n), text=x,
-                             created_at=c, case_id=k) for r, s, t, n, x, c, k in rows]
+    """The latest NPS detractors (0–6) who wrote something, with their text (one
+    statement, the surveys'), and the case each opened (one more, when there are any)."""
+    found = survey_reads.latest_detractors(limit)
+    cases = _case_ids_of_responses([row.response_id for row in found])
+    return [DetractorComment(response_id=row.response_id, survey_id=row.survey_id,
+                             survey_title=row.survey_title, score=row.score, text=row.text,
+                             created_at=row.created_at, case_id=cases.get(row.response_id))
+            for row in found]
 
 
 def cases_by_team(now: datetime) -> list[TeamCases]:
@@ -194,7 +163,7 @@ def _epoch_seconds(moment):
     return func.julianday(moment) * 86400.0
 
 
-def loop_rows(weeks: list[date], until: datetime) -> list[tuple]:
+def loop_rows(weeks: list[date], until: datetime) -> Sequence[Row[Any]]:
     """(team id, week index in ``weeks``, opened, first response, closed (NULL unless its
     state is closed) as ``_epoch_seconds``, customer + 2 x replied) of each case opened
     from the first week's Monday until ``until``: the window's cases only
@@ -259,6 +228,28 @@ def build(now: datetime | None = None, weeks: int = WEEKS) -> Dashboard:
     )
 
 
+def _one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def chart_data(board: Dashboard) -> dict[str, Any]:
+    """The figures the home page's charts draw, as the JSON they read."""
+    num = _one_decimal
+    return {
+        "scores": {"labels": [w.week.isoformat() for w in board.nps_weeks],
+                   "nps": [num(w.nps) for w in board.nps_weeks],
+                   "csat": [num(w.csat) for w in board.csat_weeks]},
+        "cases": {"labels": [row.name for row in board.team_cases],
+                  "open": [row.open for row in board.team_cases],
+                  "overdue": [row.overdue for row in board.team_cases]},
+        "loop": {"labels": [str(m.key) for m in board.loop_weeks],  # the weeks' Mondays
+                 "reply_share": [num(m.reply_share) for m in board.loop_weeks],
+                 "first_response": [num(m.median_first_response_hours)
+                                    for m in board.loop_weeks],
+                 "close": [num(m.median_close_hours) for m in board.loop_weeks]},
+    }
+
+
 # --- the lists behind the survey figures ---------------------------------------------------
 
 
@@ -276,32 +267,47 @@ class ScoreAnswer:
 def score_answers(kind: str, *, since: datetime | None = None, until: datetime | None = None,
                   low: int | None = None, high: int | None = None, page: int = 1,
                   per_page: int = 50) -> Page:
-    """The answers behind a score figure: kind, window, score range; newest first."""
-    from voice.surveys.models import Answer, Question, Response, Survey
-
-    stmt = (select(Answer.response_id, Survey.id, Survey.title, Answer.number,
-                   Response.created_at, Survey.anonymous)
-            .join(Question, Question.id == Answer.question_id)
-            .join(Response, Response.id == Answer.response_id)
-            .join(Survey, Survey.id == Response.survey_id)
-            .where(Question.kind == kind, Answer.number.is_not(None)))
-    if since is not None:
-        stmt = stmt.where(Response.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(Response.created_at < until)
-    if low is not None:
-        stmt = stmt.where(Answer.number >= low)
-    if high is not None:
-        stmt = stmt.where(Answer.number <= high)
-    stmt = stmt.order_by(Response.created_at.desc(), Answer.id.desc())
-    listing = paginate(stmt, page, per_page, scalars=False)
-    listing.items = [ScoreAnswer(*row) for row in listing.items]
-    if listing.items:
-        cases = dict(db.session.execute(
-            select(Case.source_id, func.min(Case.id))
-            .where(Case.source_type == "survey_response",
-                   Case.source_id.in_([a.response_id for a in listing.items]))
-            .group_by(Case.source_id)).all())
-        for item in listing.items:
-            item.case_id = cases.get(item.response_id)
+    """The answers behind a score figure: kind, window, score range; newest first, each
+    with the case its response opened."""
+    listing = survey_reads.scored_answers(kind, since=since, until=until, low=low, high=high,
+                                          page=page, per_page=per_page)
+    cases = _case_ids_of_responses([answer.response_id for answer in listing.items])
+    listing.items = [ScoreAnswer(response_id=a.response_id, survey_id=a.survey_id,
+                                 survey_title=a.survey_title, score=a.score,
+                                 created_at=a.created_at, anonymous=a.anonymous,
+                                 case_id=cases.get(a.response_id))
+                     for a in listing.items]
     return listing
+
+
+@dataclass(frozen=True)
+class ScoreFilters:
+    """Which answers a score figure's list shows: a kind, a week (its Monday, or every
+    week), a score range (either end may be open)."""
+
+    kind: str = "nps"
+    week: str = ""
+    since: datetime | None = None
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def until(self) -> datetime | None:
+        return None if self.since is None else self.since + timedelta(days=7)
+
+
+def parse_score_filters(args: Mapping[str, str]) -> ScoreFilters:
+    """The list's filters from the page's query arguments; Invalid for an unscored kind
+    or a week that is not a date."""
+    kind = args.get("kind", "nps")
+    if kind not in SCORED_KINDS:
+        raise Invalid(f"kind is one of {', '.join(SCORED_KINDS)}.", code="invalid_filter",
+                      field="kind")
+    week = (args.get("week") or "").strip()
+    return ScoreFilters(kind=kind, week=week, since=day({"week": week}, "week"),
+                        low=whole_number(args.get("min")), high=whole_number(args.get("max")))
+
+
+def list_score_answers(filters: ScoreFilters, page: int = 1, per_page: int = 50) -> Page:
+    return score_answers(filters.kind, since=filters.since, until=filters.until,
+                         low=filters.low, high=filters.high, page=page, per_page=per_page)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,6 +37,18 @@ class CaseForm(FlaskForm):
     note = TextAreaField("Internal note", validators=[Optional(), Length(max=5000)],
                          description="Only staff see it.")
 
+    def fill(self, staff: Iterable[Any], teams: Iterable[Any]) -> CaseForm:
+        """The choices: the active staff (or nobody) and the teams."""
+        self.assignee_id.choices = choices([("", "Nobody")] + [(str(u.id), u.display_name)
+                                                              for u in staff])
+        self.team_id.choices = choices((str(t.id), t.name) for t in teams)
+        return self
+
+    def show(self, case: Any) -> None:
+        """The case's assignee and team, as the form first shows them."""
+        self.assignee_id.data = str(case.assignee_id or "")
+        self.team_id.data = str(case.team_id)
+
 
 class TeamForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
@@ -60,6 +75,10 @@ class AreaForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     team_id = SelectField("Team", choices=[], validators=[Optional()])
+
+    def fill(self, teams: Iterable[Any]) -> AreaForm:
+        self.team_id.choices = choices([("", "No team")] + [(str(t.id), t.name) for t in teams])
+        return self
 
 
 class RuleForm(FlaskForm):
@@ -90,6 +109,26 @@ class RuleForm(FlaskForm):
     move_points = DecimalField(
         "Moving at least (points)", validators=[Optional()],
         description="Market moves: a price moving this many percentage points in one trade.")
+
+    def fill(self, teams: Iterable[Any], areas: Iterable[Any],
+             surveys: Iterable[Any]) -> RuleForm:
+        """The choices: a team (or the team of the signal's area), an area, a survey."""
+        self.team_id.choices = choices(
+            [(AREA_TEAM, "The team of the signal's area (else triage)")]
+            + [(str(t.id), t.name) for t in teams])
+        self.area_id.choices = choices([("", "Any area")] + [(str(a.id), a.name) for a in areas])
+        self.survey_id.choices = choices(
+            [("", "Any survey")] + [(str(s.id), s.title) for s in surveys])
+        return self
+
+    @classmethod
+    def values_of(cls, row: Any) -> dict[str, Any]:
+        """A stored rule's values as the form would submit them (for its preview)."""
+        form = cls(formdata=None)
+        form.load(row)
+        values = form.values()
+        values["enabled"] = row.enabled
+        return values
 
     def values(self) -> dict:
         """What the service's rule_from_fields takes."""

@@ -9,23 +9,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import SupportsInt
 
 import numpy as np
 
+# Weeks start on Monday everywhere in Voice: voice/clock.py is their one home (stdlib only).
+from voice.clock import as_date as as_date
+from voice.clock import week_start as week_start
+from voice.surveys.scales import (
+    CSAT_DISSATISFIED,
+    CSAT_SATISFIED,
+    NPS_DETRACTORS,
+    NPS_PROMOTERS,
+    Band,
+)
 
-def as_date(value: date | datetime | str) -> date:
-    """A day from what a database's date() gives (SQLite: text; PostgreSQL: date)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+#: Per kind, the band counted as ``promoters`` and the one counted as ``detractors``
+#: (any kind but NPS is folded as CSAT is).
+_HIGH_AND_LOW: dict[str, tuple[Band, Band]] = {
+    "nps": (NPS_PROMOTERS, NPS_DETRACTORS),
+    "csat": (CSAT_SATISFIED, CSAT_DISSATISFIED),
+}
 
-
-def week_start(value: date | datetime | str) -> date:
-    """The Monday of the value's week."""
-    day = as_date(value)
-    return day - timedelta(days=day.weekday())
+#: One row of the scores' GROUP BY: (day or week, score, how many answers).
+ScoreRow = tuple[date | datetime | str, SupportsInt | str | None, SupportsInt | str]
 
 
 def weeks_back(now: datetime | date, count: int) -> list[date]:
@@ -62,7 +69,7 @@ class ScoreWeek:
         return self.total / self.responses if self.responses else None
 
 
-def fold_scores(rows: Iterable[tuple], weeks: Sequence[date], kind: str) -> list[ScoreWeek]:
+def fold_scores(rows: Iterable[ScoreRow], weeks: Sequence[date], kind: str) -> list[ScoreWeek]:
     """Rows (day, score, count) into one ScoreWeek per week of ``weeks``.
 
     NPS: promoters 9–10, passives 7–8, detractors 0–6. CSAT: satisfied (kept in
@@ -77,10 +84,8 @@ def fold_scores(rows: Iterable[tuple], weeks: Sequence[date], kind: str) -> list
         score, count = int(score), int(count)
         bucket.responses += count
         bucket.total += score * count
-        if kind == "nps":
-            high, low = score >= 9, score <= 6
-        else:
-            high, low = score >= 4, score <= 2
+        top, bottom = _HIGH_AND_LOW.get(kind, _HIGH_AND_LOW["csat"])
+        high, low = score >= top.low, score <= bottom.high
         if high:
             bucket.promoters += count
         elif low:

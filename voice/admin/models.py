@@ -22,8 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voice.accounts.models import User
+from voice.admin import rules
 from voice.clock import utcnow
-from voice.extensions import db
+from voice.extensions import Model
 
 CASE_STATES = ("new", "acknowledged", "in_progress", "closed", "wont_do")
 OPEN_STATES = ("new", "acknowledged", "in_progress")
@@ -44,7 +45,7 @@ SOURCE_TYPE_LABELS = {
 }
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +58,7 @@ class Team(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class TeamOwner(db.Model):
+class TeamOwner(Model):
     """A staff member who owns (works the inbox of) a team."""
 
     __tablename__ = "team_owners"
@@ -70,7 +71,7 @@ class TeamOwner(db.Model):
     user: Mapped[User] = relationship(lazy="raise")
 
 
-class TeamArea(db.Model):
+class TeamArea(Model):
     """A product area belongs to at most one team (``area_id`` is unique)."""
 
     __tablename__ = "team_areas"
@@ -80,7 +81,7 @@ class TeamArea(db.Model):
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), unique=True)
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """One row of the ordered rule list; see voice/admin/rules.py for the meaning."""
 
     __tablename__ = "routing_rules"
@@ -106,8 +107,21 @@ class RoutingRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    def as_rule(self) -> rules.Rule:
+        """The pure engine's view of this stored rule."""
+        return rules.Rule(
+            id=self.id, source=self.source, team_id=self.team_id,
+            to_area_team=self.to_area_team, priority=self.priority, sla_hours=self.sla_hours,
+            enabled=self.enabled, area_id=self.area_id, survey_id=self.survey_id,
+            question_kind=self.question_kind, score_min=self.score_min,
+            score_max=self.score_max, keywords=rules.parse_keywords(self.keywords),
+            vote_threshold=self.vote_threshold,
+            probability_threshold=self.probability_threshold, move_points=self.move_points,
+            name=self.name,
+        )
 
-class RoutingVersion(db.Model):
+
+class RoutingVersion(Model):
     """One row (id 1) whose token changes with every change to rules, teams or their areas.
 
     Each worker keeps the routing configuration it last read, tagged with this token
@@ -120,7 +134,7 @@ class RoutingVersion(db.Model):
     token: Mapped[str] = mapped_column(String(32))
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("source_type", "source_id", "rule_id"),
@@ -178,7 +192,7 @@ class Case(db.Model):
         return SOURCE_TYPE_LABELS.get(self.source_type, self.source_type)
 
 
-class CaseNote(db.Model):
+class CaseNote(Model):
     """An internal note on a case (``kind`` note), or a reply sent to the customer."""
 
     __tablename__ = "case_notes"
@@ -194,7 +208,7 @@ class CaseNote(db.Model):
     author: Mapped[User | None] = relationship(lazy="raise")
 
 
-class Update(db.Model):
+class Update(Model):
     """A "You asked, we did" post."""
 
     __tablename__ = "updates"
@@ -207,7 +221,7 @@ class Update(db.Model):
     notified_count: Mapped[int] = mapped_column(default=0)
 
 
-class UpdateIdea(db.Model):
+class UpdateIdea(Model):
     __tablename__ = "update_ideas"
     __table_args__ = (UniqueConstraint("update_id", "idea_id"),)
 
@@ -216,7 +230,7 @@ class UpdateIdea(db.Model):
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_action_created", "action", "created_at"),
@@ -236,7 +250,7 @@ class AuditEntry(db.Model):
     actor: Mapped[User | None] = relationship(lazy="raise")
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     """One POST of one new case to one team's webhook; the outbox of webhooks."""
 
     __tablename__ = "webhook_deliveries"

@@ -11,7 +11,9 @@ database holds, so each signal costs one primary-key read, in every gunicorn wor
 on every server, and a change is seen by the next signal after it commits (no stale
 window, nothing to expire).
 
-Without the row (an empty database before its first rule) nothing is cached.
+Without the row (an empty database before its first rule) nothing is cached. The two
+Session listeners that write the token are attached by voice/admin/hooks.py
+(:func:`listen`), called by the app factory.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event, select
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from voice.admin import rules
+from voice.admin import rules, sql
 from voice.admin.models import RoutingRule, RoutingVersion, Team, TeamArea
 from voice.areas.models import Area
 from voice.extensions import db
@@ -66,12 +69,10 @@ def current() -> RoutingSnapshot:
 
 
 def _load(token: str | None) -> RoutingSnapshot:
-    from voice.admin.service import rule_value
-
     by_source: dict[str, list[rules.Rule]] = defaultdict(list)
     for row in db.session.scalars(select(RoutingRule).where(RoutingRule.enabled)
                                   .order_by(RoutingRule.position, RoutingRule.id)):
-        by_source[row.source].append(rule_value(row))
+        by_source[row.source].append(row.as_rule())
     triage_id = db.session.scalar(
         select(Team.id).where(Team.is_triage).order_by(Team.id).limit(1))
     has_team = triage_id is not None or db.session.scalar(select(Team.id).limit(1)) is not None
@@ -86,29 +87,37 @@ def _load(token: str | None) -> RoutingSnapshot:
 # --- telling every worker ---------------------------------------------------------------------
 
 
-def write_new_token(connection) -> None:
-    """Give the version row a new token (creating the row if it is missing)."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    token = uuid.uuid4().hex
-    connection.execute(
-        insert(RoutingVersion.__table__).values(id=1, token=token)
-        .on_conflict_do_update(index_elements=["id"], set_={"token": token}))
+def write_new_token(connection: Connection) -> None:
+    """Give the version row a new token (creating the row if it is missing); the
+    statement is built once per dialect (voice/admin/sql.py)."""
+    connection.execute(sql.write_version_token(connection.dialect.name),
+                       {"new_token": uuid.uuid4().hex})
 
 
-@event.listens_for(Session, "after_flush")
-def _new_token_on_change(session: Session, _flush_context) -> None:
+def new_token_on_change(session: Session, _flush_context: UOWTransaction) -> None:
+    """After a flush: a new token when it wrote a rule, a team, a team's area or an area."""
     # In after_flush, new/dirty/deleted still list what this flush wrote.
     if any(isinstance(obj, WATCHED)
            for obj in chain(session.new, session.dirty, session.deleted)):
         write_new_token(session.connection())
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _new_token_on_bulk_change(state) -> None:
+def new_token_on_bulk_change(state: ORMExecuteState) -> None:
     """An ORM ``update(...)``/``delete(...)`` of a watched table bypasses the flush."""
     if (state.is_update or state.is_delete) and state.bind_mapper is not None \
             and state.bind_mapper.class_ in WATCHED:
         write_new_token(state.session.connection())
+
+
+_LISTENERS: tuple[tuple[str, Any], ...] = (
+    ("after_flush", new_token_on_change),
+    ("do_orm_execute", new_token_on_bulk_change),
+)
+
+
+def listen() -> None:
+    """Attach the token writers to every Session; idempotent (SQLAlchemy's ``listen`` is
+    not: the same function attached twice runs twice)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

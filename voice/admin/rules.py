@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+
+from voice.surveys.scales import SCALES
 
 SOURCES = ("idea_created", "idea_votes", "comment", "survey_response", "market_move")
 SOURCE_LABELS = {
@@ -57,7 +59,8 @@ SOURCE_TYPES = {
     "market_move": "market",
 }
 PRIORITIES = ("low", "normal", "high", "urgent")
-SCORED_KINDS = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
+#: The scored question kinds a rule may name, with their score ranges (voice/surveys/scales.py).
+SCORED_KINDS: dict[str, tuple[int, int]] = dict(SCALES)
 MAX_SLA_HOURS = 24 * 365
 MAX_KEYWORDS = 20
 MAX_VOTE_THRESHOLD = 1_000_000
@@ -155,70 +158,101 @@ def validate(rule: Rule, team_ids: Iterable[int] = (), area_ids: Iterable[int] |
     """Everything wrong with a rule, as (field, message); empty when it can be saved.
 
     ``team_ids`` are the teams that exist; ``area_ids`` the areas (None: not checked).
+    The problems come in the order of the form's fields, so the first names the field
+    to fix first.
     """
-    problems: list[Problem] = []
-    add = problems.append
-    teams = set(team_ids)
-    if rule.source not in SOURCES:
-        add(Problem("source", f"A source is one of {', '.join(SOURCES)}."))
+    return [*_general_problems(rule, set(team_ids), area_ids), *_survey_problems(rule),
+            *_vote_problems(rule), *_market_problems(rule)]
+
+
+def _target_problem(rule: Rule, teams: set[int]) -> Problem | None:
     if rule.to_area_team:
         if rule.team_id is not None:
-            add(Problem("team_id", "Choose a team or 'the team of the area', not both."))
-    elif rule.team_id is None:
-        add(Problem("team_id", "A rule needs a target team."))
-    elif rule.team_id not in teams:
-        add(Problem("team_id", "That team does not exist."))
-    if rule.priority not in PRIORITIES:
-        add(Problem("priority", f"A priority is one of {', '.join(PRIORITIES)}."))
-    if not isinstance(rule.sla_hours, int) or not 1 <= rule.sla_hours <= MAX_SLA_HOURS:
-        add(Problem("sla_hours", f"The SLA is a whole number of hours, 1 to {MAX_SLA_HOURS}."))
-    if area_ids is not None and rule.area_id is not None and rule.area_id not in set(area_ids):
-        add(Problem("area_id", "That area does not exist."))
-    if len(rule.keywords) > MAX_KEYWORDS:
-        add(Problem("keywords", f"At most {MAX_KEYWORDS} keywords."))
-    if any(len(word) > 60 for word in rule.keywords):
-        add(Problem("keywords", "A keyword has at most 60 characters."))
+            return Problem("team_id", "Choose a team or 'the team of the area', not both.")
+        return None
+    if rule.team_id is None:
+        return Problem("team_id", "A rule needs a target team.")
+    if rule.team_id not in teams:
+        return Problem("team_id", "That team does not exist.")
+    return None
 
+
+def _general_problems(rule: Rule, teams: set[int],
+                      area_ids: Iterable[int] | None) -> list[Problem]:
+    """Source, target, priority, SLA, area and keywords: what every rule has."""
+    found = [Problem("source", f"A source is one of {', '.join(SOURCES)}.")
+             ] if rule.source not in SOURCES else []
+    target = _target_problem(rule, teams)
+    if target is not None:
+        found.append(target)
+    if rule.priority not in PRIORITIES:
+        found.append(Problem("priority", f"A priority is one of {', '.join(PRIORITIES)}."))
+    if not isinstance(rule.sla_hours, int) or not 1 <= rule.sla_hours <= MAX_SLA_HOURS:
+        found.append(Problem("sla_hours",
+                             f"The SLA is a whole number of hours, 1 to {MAX_SLA_HOURS}."))
+    if area_ids is not None and rule.area_id is not None and rule.area_id not in set(area_ids):
+        found.append(Problem("area_id", "That area does not exist."))
+    if len(rule.keywords) > MAX_KEYWORDS:
+        found.append(Problem("keywords", f"At most {MAX_KEYWORDS} keywords."))
+    if any(len(word) > 60 for word in rule.keywords):
+        found.append(Problem("keywords", "A keyword has at most 60 characters."))
+    return found
+
+
+def _survey_problems(rule: Rule) -> list[Problem]:
+    """The survey, question kind and score bounds (survey responses only)."""
+    found = []
     survey_only = rule.survey_id is not None or rule.question_kind is not None
     if survey_only and rule.source != "survey_response":
-        add(Problem("question_kind", "Survey and score conditions apply to survey responses."))
+        found.append(Problem("question_kind",
+                             "Survey and score conditions apply to survey responses."))
     if rule.question_kind is None:
         if rule.score_min is not None or rule.score_max is not None:
-            add(Problem("question_kind", "A score condition needs a question kind."))
-    elif rule.question_kind not in SCORED_KINDS:
-        add(Problem("question_kind",
-                    f"A scored question kind is one of {', '.join(SCORED_KINDS)}."))
-    else:
-        low, high = SCORED_KINDS[rule.question_kind]
-        for name, value in (("score_min", rule.score_min), ("score_max", rule.score_max)):
-            if value is not None and not low <= value <= high:
-                add(Problem(name, f"A {rule.question_kind.upper()} score is {low} to {high}."))
-        if (rule.score_min is not None and rule.score_max is not None
-                and rule.score_min > rule.score_max):
-            add(Problem("score_max", "'At most' is below 'at least': nothing would match."))
+            found.append(Problem("question_kind", "A score condition needs a question kind."))
+        return found
+    if rule.question_kind not in SCORED_KINDS:
+        found.append(Problem("question_kind",
+                             f"A scored question kind is one of {', '.join(SCORED_KINDS)}."))
+        return found
+    low, high = SCORED_KINDS[rule.question_kind]
+    for name, value in (("score_min", rule.score_min), ("score_max", rule.score_max)):
+        if value is not None and not low <= value <= high:
+            found.append(Problem(name, f"A {rule.question_kind.upper()} score is {low} to {high}."))
+    if (rule.score_min is not None and rule.score_max is not None
+            and rule.score_min > rule.score_max):
+        found.append(Problem("score_max", "'At most' is below 'at least': nothing would match."))
+    return found
 
-    if rule.source == "idea_votes":
-        if rule.vote_threshold is None:
-            add(Problem("vote_threshold", "Say how many votes the idea must pass."))
-        elif not 1 <= rule.vote_threshold <= MAX_VOTE_THRESHOLD:
-            add(Problem("vote_threshold", f"A vote threshold is 1 to {MAX_VOTE_THRESHOLD:,}."))
-    elif rule.vote_threshold is not None:
-        add(Problem("vote_threshold", "A vote threshold applies to 'idea passing N votes'."))
 
+def _vote_problems(rule: Rule) -> list[Problem]:
+    if rule.source != "idea_votes":
+        if rule.vote_threshold is not None:
+            return [Problem("vote_threshold",
+                            "A vote threshold applies to 'idea passing N votes'.")]
+        return []
+    if rule.vote_threshold is None:
+        return [Problem("vote_threshold", "Say how many votes the idea must pass.")]
+    if not 1 <= rule.vote_threshold <= MAX_VOTE_THRESHOLD:
+        return [Problem("vote_threshold", f"A vote threshold is 1 to {MAX_VOTE_THRESHOLD:,}.")]
+    return []
+
+
+def _market_problems(rule: Rule) -> list[Problem]:
     market_fields = rule.probability_threshold is not None or rule.move_points is not None
-    if rule.source == "market_move":
-        if not market_fields:
-            add(Problem("probability_threshold",
-                        "Give a probability threshold, a move in points, or both."))
-        if rule.probability_threshold is not None and not (
-                0 < rule.probability_threshold < 1):
-            add(Problem("probability_threshold",
-                        "A probability threshold is between 0 and 100 % (exclusive)."))
-        if rule.move_points is not None and not 0 < rule.move_points <= 100:
-            add(Problem("move_points", "A move is more than 0 and at most 100 points."))
-    elif market_fields:
-        add(Problem("probability_threshold", "Market conditions apply to market moves."))
-    return problems
+    if rule.source != "market_move":
+        if market_fields:
+            return [Problem("probability_threshold", "Market conditions apply to market moves.")]
+        return []
+    found = []
+    if not market_fields:
+        found.append(Problem("probability_threshold",
+                             "Give a probability threshold, a move in points, or both."))
+    if rule.probability_threshold is not None and not 0 < rule.probability_threshold < 1:
+        found.append(Problem("probability_threshold",
+                             "A probability threshold is between 0 and 100 % (exclusive)."))
+    if rule.move_points is not None and not 0 < rule.move_points <= 100:
+        found.append(Problem("move_points", "A move is more than 0 and at most 100 points."))
+    return found
 
 
 # --- matching --------------------------------------------------------------------------
@@ -261,39 +295,54 @@ def _market_hit(rule: Rule, signal: Signal) -> str | None:
     return None
 
 
+def _score_reason(rule: Rule, signal: Signal) -> str | None:
+    if rule.question_kind is None:
+        return ""
+    score = _score_hit(rule, signal.scores)
+    return None if score is None else f"{score.kind.upper()} {score.value:g}"
+
+
+def _keyword_reason(rule: Rule, signal: Signal) -> str | None:
+    if not rule.keywords:
+        return ""
+    word = _keyword_hit(rule.keywords, signal.text)
+    return None if word is None else f"mentions '{word}'"
+
+
+def _votes_reason(rule: Rule, signal: Signal) -> str | None:
+    if rule.source != "idea_votes":
+        return ""
+    threshold, count = rule.vote_threshold, signal.vote_count
+    if threshold is None or count is None:
+        return None
+    previous = count - 1 if signal.previous_vote_count is None else signal.previous_vote_count
+    return f"passed {threshold} votes" if previous < threshold <= count else None
+
+
+def _market_reason(rule: Rule, signal: Signal) -> str | None:
+    return _market_hit(rule, signal) if rule.source == "market_move" else ""
+
+
+#: The conditions after source, area and survey, in the order their reasons are told.
+#: Each gives None when the rule's condition fails, "" when the rule has none.
+_CONDITIONS = (_score_reason, _keyword_reason, _votes_reason, _market_reason)
+
+
 def match(rule: Rule, signal: Signal) -> str | None:
     """Why the rule matches the signal (a short text), or None when it does not."""
     if not rule.enabled or rule.source != signal.source:
         return None
-    reasons: list[str] = []
     if rule.area_id is not None and rule.area_id != signal.area_id:
         return None
     if rule.survey_id is not None and rule.survey_id != signal.survey_id:
         return None
-    if rule.question_kind is not None:
-        score = _score_hit(rule, signal.scores)
-        if score is None:
+    reasons: list[str] = []
+    for condition in _CONDITIONS:
+        reason = condition(rule, signal)
+        if reason is None:
             return None
-        reasons.append(f"{score.kind.upper()} {score.value:g}")
-    if rule.keywords:
-        word = _keyword_hit(rule.keywords, signal.text)
-        if word is None:
-            return None
-        reasons.append(f"mentions '{word}'")
-    if rule.source == "idea_votes":
-        threshold = rule.vote_threshold
-        count, previous = signal.vote_count, signal.previous_vote_count
-        if threshold is None or count is None:
-            return None
-        previous = count - 1 if previous is None else previous
-        if not previous < threshold <= count:
-            return None
-        reasons.append(f"passed {threshold} votes")
-    if rule.source == "market_move":
-        why = _market_hit(rule, signal)
-        if why is None:
-            return None
-        reasons.append(why)
+        if reason:
+            reasons.append(reason)
     return ", ".join(reasons) or SOURCE_LABELS[rule.source].lower()
 
 
@@ -335,7 +384,7 @@ def preview(rule: Rule, rules: Sequence[Rule], signals: Iterable[Signal]) -> lis
     ``rules`` is the ordered list with the edited rule in its place (enabled or not);
     the edited rule is matched as if enabled, so a disabled rule can be previewed.
     """
-    probe = Rule(**{**rule.__dict__, "enabled": True})
+    probe = replace(rule, enabled=True)
     ordered = [probe if r.id == rule.id else r for r in rules]
     if all(r.id != rule.id for r in rules):
         ordered.append(probe)

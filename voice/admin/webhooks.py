@@ -33,7 +33,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from voice.admin.models import Case, Team, WebhookDelivery
 from voice.admin.serialize import case_json
@@ -181,7 +181,5 @@ def recent_deliveries(team_id: int | None = None, limit: int = 20) -> list[Webho
 
 
 def pending_count() -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count(WebhookDelivery.id)).where(
-        or_(WebhookDelivery.status == "pending", WebhookDelivery.status == "sending")))
+        or_(WebhookDelivery.status == "pending", WebhookDelivery.status == "sending"))) or 0
