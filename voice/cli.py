@@ -1,8 +1,9 @@
-"""Flask commands: user management and demo data.
+"""Flask commands: user management and demo data (mail delivery: voice.mail.commands).
 
     flask --app voice user create EMAIL --password P --role customer|staff|admin
     flask --app voice user set-role EMAIL ROLE
     flask --app voice demo
+    flask --app voice demo-logins
     flask --app voice backup PATH
     flask --app voice restore PATH --yes
 """
@@ -13,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from voice.accounts import service as accounts
@@ -110,14 +111,3 @@ def restore_command(path: Path, yes: bool) -> None:
         click.echo(restore_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], path))
     except (RuntimeError, OSError) as error:
         raise click.ClickException(str(error)) from None
-
-
-def register(app: Flask) -> None:
-    from voice.loop.commands import mail_cli
-
-    app.cli.add_command(user_cli)
-    app.cli.add_command(mail_cli)
-    app.cli.add_command(demo)
-    app.cli.add_command(demo_logins)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)

@@ -9,13 +9,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voice.clock import utcnow
-from voice.extensions import db
+from voice.extensions import Model
 from voice.permissions import ROLES, STAFF_ROLES
 
 __all__ = ["ROLES", "STAFF_ROLES", "ApiToken", "User"]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +53,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_tokens"

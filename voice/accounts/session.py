@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import LoginManager
 
 from voice.accounts import service
+from voice.error_pages import error_json
 
 
 def configure(login_manager: LoginManager) -> None:
@@ -30,10 +31,6 @@ def configure(login_manager: LoginManager) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.path.startswith("/api/"):
-            from voice.api.helpers import error_json
-
             return error_json("unauthorized", "Send a valid bearer token.", 401)
-        from flask import flash
-
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

@@ -3,10 +3,10 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voice.extensions import db
+from voice.extensions import Model
 
 
-class Area(db.Model):
+class Area(Model):
     """A product or service area (Billing, Mobile app, ...)."""
 
     __tablename__ = "areas"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voice.accounts import service
 from voice.areas import service as areas
-from voice.demo import DEMO_PASSWORD, DemoWorld
+from voice.demo.world import DEMO_PASSWORD, DemoWorld
 
 AREAS = [
     ("Billing", "Invoices, plans, payment methods and refunds."),

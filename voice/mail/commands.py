@@ -1,4 +1,4 @@
-"""Loop commands: mail delivery.
+"""Mail commands: delivering the outbox.
 
     flask --app voice mail send                       one pass over the due mails
     flask --app voice mail send --loop --interval 5   keep delivering (make run)
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from types import FrameType
 
 import click
 from flask import current_app
@@ -20,22 +21,32 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from voice.extensions import db
-from voice.loop import mailer
-from voice.loop.models import MAIL_STATUSES, OutboxMail
+from voice.mail.delivery import DeliveryReport, deliver_due
+from voice.mail.models import MAIL_STATUSES, OutboxMail
+from voice.mail.smtp import logger, parse_smtp_url
 
 mail_cli = AppGroup("mail", help="Deliver the mail outbox.")
 
 
-def _one_pass(batch_size: int | None) -> mailer.DeliveryReport:
+def _one_pass(batch_size: int | None) -> DeliveryReport:
     try:
-        return mailer.deliver_due(batch_size=batch_size)
+        return deliver_due(batch_size=batch_size)
     finally:
         db.session.remove()
 
 
-def _summary(report: mailer.DeliveryReport) -> str:
+def _summary(report: DeliveryReport) -> str:
     return (f"{report.sent} sent, {report.logged} logged, {report.retried} to retry, "
             f"{report.failed} failed")
+
+
+def _destination() -> str:
+    """Where mail goes, for the command's first line; ClickException for a bad URL."""
+    try:
+        settings = parse_smtp_url(current_app.config.get("SMTP_URL", ""))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return f"SMTP {settings.host}:{settings.port}" if settings else "the log (no VOICE_SMTP_URL)"
 
 
 @mail_cli.command("send")
@@ -46,21 +57,21 @@ def _summary(report: mailer.DeliveryReport) -> str:
               help="Mails claimed at a time (default MAIL_BATCH_SIZE, 50).")
 def send(keep_going: bool, interval: float, batch_size: int | None) -> None:
     """Deliver the due mails of the outbox (over SMTP, or to the log without VOICE_SMTP_URL)."""
-    try:
-        settings = mailer.parse_smtp_url(current_app.config.get("SMTP_URL", ""))
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    where = f"SMTP {settings.host}:{settings.port}" if settings else "the log (no VOICE_SMTP_URL)"
+    where = _destination()
     if not keep_going:
         report = _one_pass(batch_size)
         click.echo(f"Mail to {where}: {_summary(report)}.")
         for error in dict.fromkeys(report.errors):
             click.echo(f"  {error}", err=True)
         return
+    _keep_delivering(where, interval, batch_size)
 
+
+def _keep_delivering(where: str, interval: float, batch_size: int | None) -> None:
+    """One pass every ``interval`` seconds until SIGTERM or SIGINT (the current mail ends)."""
     stop = threading.Event()
 
-    def on_signal(signum, frame) -> None:  # finish the current mail, then stop
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -70,7 +81,7 @@ def send(keep_going: bool, interval: float, batch_size: int | None) -> None:
         try:
             report = _one_pass(batch_size)
         except SQLAlchemyError as error:  # the database is away: keep trying
-            mailer.logger.error("mail pass failed: %s", error)
+            logger.error("mail pass failed: %s", error)
             click.echo(f"Mail pass failed (database): {error}", err=True)
         else:
             if report.attempted:
