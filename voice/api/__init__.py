@@ -1,10 +1,13 @@
 """The JSON API under /api/v1 (../shared/API.md). Thin: it calls the same services
-as the pages. Each domain's calls live in a module of their own in this package."""
+as the pages. Each domain's calls live in a module of their own in this package,
+declared with their models (``voice.api.contract``); ``voice.api.openapi`` builds the
+OpenAPI document from the same declarations."""
 
 from __future__ import annotations
 
 from flask import Blueprint, request, session
 
+from voice.api import openapi
 from voice.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -26,5 +29,5 @@ def check_csrf_for_cookie_sessions() -> None:
         csrf.protect()
 
 
-# The modules below add their routes to ``bp``; imported for that effect.
-from voice.api import accounts, admin, ideas, loop, markets, openapi, surveys  # noqa: E402, F401
+for calls in (*openapi.DOMAIN_ROUTES, openapi.routes):
+    calls.install(bp)

@@ -3,81 +3,62 @@
 from __future__ import annotations
 
 from flask import request
-from flask_login import current_user
 
+from voice.accounts import data as personal_data
 from voice.accounts import service
 from voice.accounts.limits import signin_limit, signup_limit
-from voice.accounts.models import User
-from voice.api import bp
-from voice.api.helpers import api_login_required, caller, json_body, money
+from voice.api.contract import SIGNED_IN, Routes
+from voice.api.helpers import caller
+from voice.api.schemas.accounts import (
+    CloseAccount,
+    Credentials,
+    NewAccount,
+    PersonalData,
+    Registered,
+    Token,
+    User,
+)
+
+routes = Routes()
 
 
-def user_json(user: User, viewer: User | None = None) -> dict:
-    """A user as the contract shows it; the email only to the user and staff."""
-    data = {
-        "id": user.id,
-        "display_name": user.display_name,
-        "role": user.role,
-        "balance": money(user.balance),
-    }
-    if viewer is not None and (viewer.id == user.id or viewer.is_staff):
-        data["email"] = user.email
-    return data
-
-
-def _text(data: dict, key: str) -> str:
-    value = data.get(key, "")
-    return value if isinstance(value, str) else ""
-
-
-@bp.post("/accounts")
+@routes.post("/accounts", body=NewAccount, response=Registered, status=201, errors=(409,))
 @signup_limit
-def create_account():
-    data = json_body()
-    user = service.register(_text(data, "email"), _text(data, "password"),
-                            _text(data, "display_name"))
-    return {"user": user_json(user, user)}, 201
+def create_account(body: NewAccount) -> Registered:
+    """Register a customer"""
+    user = service.register(body.email, body.password, body.display_name)
+    return Registered(user=User.of(user, user))
 
 
-@bp.post("/tokens")
+@routes.post("/tokens", body=Credentials, response=Token, status=201, errors=(401,))
 @signin_limit
-def create_token():
-    data = json_body()
-    token = service.issue_token(_text(data, "email"), _text(data, "password"))
-    return {"token": token}, 201
+def create_token(body: Credentials) -> Token:
+    """Get a bearer token"""
+    return Token(token=service.issue_token(body.email, body.password))
 
 
-@bp.delete("/tokens/current")
-@api_login_required
-def delete_current_token():
+@routes.delete("/tokens/current", status=204, roles=SIGNED_IN)
+def delete_current_token() -> None:
+    """Revoke this token"""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         service.revoke_token(header.removeprefix("Bearer ").strip())
-    return "", 204
 
 
-@bp.get("/me")
-@api_login_required
-def me():
+@routes.get("/me", response=User, roles=SIGNED_IN)
+def me() -> User:
+    """The caller"""
     user = caller()
-    return user_json(user, current_user)
+    return User.of(user, user)
 
 
-@bp.get("/me/data")
-@api_login_required
-def my_data():
-    """Everything Voice holds about the caller (the profile page's download)."""
-    from voice.accounts import data
-
-    return data.export_data(caller().id)
+@routes.get("/me/data", response=PersonalData, roles=SIGNED_IN)
+def my_data() -> PersonalData:
+    """Everything Voice holds about the caller (the data download)"""
+    return PersonalData.model_validate(personal_data.export_data(caller().id))
 
 
-@bp.delete("/me")
-@api_login_required
-def delete_me():
-    """Close the caller's account, confirmed with ``{"password"}``: 204."""
-    from voice.accounts import data
-
-    body = json_body()
-    data.delete_account(caller(), _text(body, "password"))
-    return "", 204
+@routes.delete("/me", body=CloseAccount, status=204, roles=SIGNED_IN, errors=(403,))
+def delete_me(body: CloseAccount) -> None:
+    """Close the caller's account (customers; confirm with the password)"""
+    personal_data.delete_account(caller(), body.password)

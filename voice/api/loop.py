@@ -2,57 +2,49 @@
 
 from __future__ import annotations
 
-from flask import request
-
-from voice.api import bp
-from voice.api.helpers import api_login_required, caller, json_body, page_json
-from voice.clock import isoformat
+from voice.api.contract import SIGNED_IN, Routes
+from voice.api.helpers import caller
+from voice.api.schemas.common import Paging
+from voice.api.schemas.loop import (
+    AllRead,
+    MailChoices,
+    MailPreferences,
+    Notification,
+    NotificationList,
+)
 from voice.loop import service
-from voice.loop.models import Notification
-from voice.paging import parse_paging
+
+routes = Routes()
 
 
-def notification_json(notice: Notification) -> dict:
-    return {
-        "id": notice.id,
-        "kind": notice.kind,
-        "subject": notice.subject,
-        "body": notice.body,
-        "link": notice.link,
-        "read": notice.read,
-        "created_at": isoformat(notice.created_at),
-    }
+@routes.get("/me/notifications", query=Paging, response=NotificationList, roles=SIGNED_IN)
+def my_notifications(query: Paging) -> NotificationList:
+    """The caller's notifications, newest first"""
+    listing = service.notifications_for(caller(), query.page, query.per_page)
+    return NotificationList.of(listing, [Notification.of(notice) for notice in listing.items])
 
 
-@bp.get("/me/notifications")
-@api_login_required
-def my_notifications():
-    page, per_page = parse_paging(request.args)
-    return page_json(service.notifications_for(caller(), page, per_page), notification_json)
+@routes.post("/me/notifications/<int:notification_id>/read", response=Notification,
+             roles=SIGNED_IN, errors=(404,))
+def read_notification(notification_id: int) -> Notification:
+    """Mark read"""
+    return Notification.of(service.mark_read(caller(), notification_id))
 
 
-@bp.post("/me/notifications/<int:notification_id>/read")
-@api_login_required
-def read_notification(notification_id: int):
-    return notification_json(service.mark_read(caller(), notification_id))
+@routes.post("/me/notifications/read-all", response=AllRead, roles=SIGNED_IN)
+def read_all_notifications() -> AllRead:
+    """Mark every notification read"""
+    return AllRead(marked=service.mark_all_read(caller()), unread=0)
 
 
-@bp.post("/me/notifications/read-all")
-@api_login_required
-def read_all_notifications():
-    """Beyond the contract: mark every notification read; ``{marked, unread: 0}``."""
-    return {"marked": service.mark_all_read(caller()), "unread": 0}
+@routes.get("/me/mail-preferences", response=MailPreferences, roles=SIGNED_IN)
+def my_mail_preferences() -> MailPreferences:
+    """Mail on or off per category"""
+    return MailPreferences(service.preferences_for(caller()))
 
 
-@bp.get("/me/mail-preferences")
-@api_login_required
-def my_mail_preferences():
-    """Beyond the contract: ``{"<category>": true|false, ...}`` for every category."""
-    return service.preferences_for(caller())
-
-
-@bp.put("/me/mail-preferences")
-@api_login_required
-def set_mail_preferences():
-    """Beyond the contract: ``{"<category>": bool, ...}``; categories left out keep theirs."""
-    return service.set_preferences(caller(), json_body())
+@routes.put("/me/mail-preferences", body=MailChoices, response=MailPreferences,
+            roles=SIGNED_IN)
+def set_mail_preferences(body: MailChoices) -> MailPreferences:
+    """Turn categories of mail on or off"""
+    return MailPreferences(service.set_preferences(caller(), body.root))

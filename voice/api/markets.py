@@ -3,240 +3,146 @@ positions and the leaderboard. Money is points with 2 decimals, shares have 6.""
 
 from __future__ import annotations
 
-from flask import request
+from typing import Any
 
-from voice.api import bp
-from voice.api.helpers import (
-    api_login_required,
-    api_staff_required,
-    caller,
-    json_body,
-    money,
-    page_json,
+from voice.api.contract import SIGNED_IN, STAFF, Routes
+from voice.api.helpers import caller
+from voice.api.schemas.common import Paging, Person
+from voice.api.schemas.markets import (
+    History,
+    Leader,
+    Leaderboard,
+    Market,
+    MarketList,
+    MarketQuery,
+    NewMarket,
+    Order,
+    Position,
+    Positions,
+    PricePoint,
+    Quote,
+    QuoteQuery,
+    Resolution,
+    Sized,
+    Trade,
+    TradeDone,
+    TradeList,
+    TradeRow,
+    Voiding,
 )
-from voice.clock import isoformat, parse_iso
-from voice.database import as_id
-from voice.errors import Conflict, Invalid
 from voice.markets import service
 from voice.markets.limits import trade_limit
-from voice.markets.models import SHARE_UNIT
-from voice.paging import parse_paging
+
+routes = Routes()
 
 
-def shares_json(millionths: int) -> float:
-    return round(millionths / SHARE_UNIT, 6)
+def size_of(order: Sized) -> dict[str, Any]:
+    """The service's size of a trade: signed millionths of shares, or hundredths spent."""
+    if order.sells_all():
+        return {"sell_all": True}
+    if order.shares not in (None, ""):
+        return {"shares": service.parse_shares(order.shares, signed=True)}
+    return {"spend": service.parse_points(order.spend, "spend", what="The spend")}
 
 
-def market_json(view: service.MarketView) -> dict:
-    market = view.market
-    return {
-        "id": market.id,
-        "question": market.question,
-        "description": market.description,
-        "status": view.status,
-        "liquidity": money(market.liquidity),
-        "subsidy": money(view.subsidy),
-        "closes_at": isoformat(market.closes_at),
-        "idea_id": market.idea_id,
-        "resolved_outcome_id": market.resolved_outcome_id,
-        "resolved_at": isoformat(market.resolved_at),
-        "resolution_note": market.resolution_note,
-        "created_at": isoformat(market.created_at),
-        "trade_count": market.trade_count,
-        "volume": money(market.volume),
-        "outcomes": [
-            {"id": o.id, "label": o.label, "price": round(p, 6), "shares": shares_json(o.shares)}
-            for o, p in view.rows
-        ],
-    }
+@routes.get("/markets", query=MarketQuery, response=MarketList)
+def list_markets(query: MarketQuery) -> MarketList:
+    """List markets"""
+    listing = service.list_markets(query.status, query.page, query.per_page)
+    return MarketList.of(listing, [Market.of(view) for view in listing.items])
 
 
-def quote_json(quote: service.Quote) -> dict:
-    return {
-        "outcome_id": quote.outcome_id,
-        "shares": shares_json(quote.shares),
-        "cost": money(quote.cost),
-        "average_price": round(quote.average_price, 6),
-        "prices_before": [round(p, 6) for p in quote.prices_before],
-        "prices_after": [round(p, 6) for p in quote.prices_after],
-        "probability_after": round(quote.probability_after, 6),
-        "payout_if_wins": money(quote.payout_if_wins),
-    }
-
-
-def trade_json(trade) -> dict:
-    return {
-        "id": trade.id,
-        "market_id": trade.market_id,
-        "outcome_id": trade.outcome_id,
-        "shares": shares_json(trade.shares),
-        "cost": money(trade.cost),
-        "created_at": isoformat(trade.created_at),
-    }
-
-
-def _size(data, *, signed: bool) -> dict:
-    """``shares`` (signed millionths) or ``spend`` (hundredths) from a body or query."""
-    has_shares = data.get("shares") not in (None, "")
-    has_spend = data.get("spend") not in (None, "")
-    if has_shares == has_spend:
-        raise Invalid("Give either shares or spend.", code="invalid_trade", field="shares")
-    if has_shares:
-        return {"shares": service.parse_shares(data.get("shares"), signed=signed)}
-    return {"spend": service.parse_points(data.get("spend"), "spend", what="The spend")}
-
-
-def _outcome_id(value) -> int:
-    if isinstance(value, bool):
-        raise Invalid("outcome_id must be an outcome's id.", code="invalid_outcome",
-                      field="outcome_id")
-    try:
-        return as_id(int(value))
-    except (TypeError, ValueError):
-        raise Invalid("outcome_id must be an outcome's id.", code="invalid_outcome",
-                      field="outcome_id") from None
-
-
-@bp.get("/markets")
-def list_markets():
-    page, per_page = parse_paging(request.args)
-    listing = service.list_markets(request.args.get("status") or None, page, per_page)
-    return page_json(listing, market_json)
-
-
-@bp.post("/markets")
-@api_staff_required
-def create_market():
-    data = json_body()
-    closes_at = data.get("closes_at")
-    if closes_at not in (None, ""):
-        if not isinstance(closes_at, str):
-            raise Invalid("closes_at is an ISO 8601 time.", code="invalid_closes_at",
-                          field="closes_at")
-        try:
-            closes_at = parse_iso(closes_at)
-        except ValueError:
-            raise Invalid("closes_at is an ISO 8601 time.", code="invalid_closes_at",
-                          field="closes_at") from None
-    else:
-        closes_at = None
-    idea_id = data.get("idea_id")
-    if idea_id is not None and (isinstance(idea_id, bool) or not isinstance(idea_id, int)):
-        raise Invalid("idea_id must be an idea's id.", code="invalid_idea", field="idea_id")
-    question = data.get("question")
-    description = data.get("description") or ""
-    if not isinstance(question, str) or not isinstance(description, str):
-        raise Invalid("question and description are text.", field="question")
+@routes.post("/markets", body=NewMarket, response=Market, status=201, roles=STAFF,
+             errors=(403,))
+def create_market(body: NewMarket) -> Market:
+    """Create a market (staff)"""
     market = service.create_market(
-        caller(), question, data.get("outcomes"), liquidity=data.get("liquidity"),
-        subsidy=data.get("subsidy"), description=description, closes_at=closes_at,
-        idea_id=idea_id,
+        caller(), body.question, body.outcomes, liquidity=body.liquidity,
+        subsidy=body.subsidy, description=body.description or "", closes_at=body.closes_at,
+        idea_id=body.idea_id,
     )
-    return market_json(service.get_market(market.id)), 201
+    return Market.of(service.get_market(market.id))
 
 
-@bp.get("/markets/<int:market_id>")
-def get_market(market_id: int):
-    return market_json(service.get_market(market_id))
+@routes.get("/markets/<int:market_id>", response=Market, errors=(404,))
+def get_market(market_id: int) -> Market:
+    """A market"""
+    return Market.of(service.get_market(market_id))
 
 
-@bp.get("/markets/<int:market_id>/quote")
-def quote(market_id: int):
-    view = service.get_market(market_id)
-    outcome_id = _outcome_id(request.args.get("outcome_id"))
-    size = _size(request.args, signed=True)
-    if not view.can_trade:
-        raise Conflict("This market is not open for trading.", code="market_not_open")
-    return quote_json(service.quote(market_id, outcome_id, **size))
+@routes.get("/markets/<int:market_id>/quote", query=QuoteQuery, response=Quote,
+            errors=(404, 409))
+def quote(market_id: int, query: QuoteQuery) -> Quote:
+    """Quote a trade (shares, negative to sell, or a spend); 409 when the market is not open"""
+    return Quote.of(service.quote(market_id, query.outcome_id, **size_of(query)))
 
 
-@bp.post("/markets/<int:market_id>/trades")
+@routes.post("/markets/<int:market_id>/trades", body=Order, response=TradeDone, status=201,
+             roles=SIGNED_IN, errors=(403, 404, 409))
 @trade_limit
-@api_login_required
-def trade(market_id: int):
-    data = json_body()
-    outcome_id = _outcome_id(data.get("outcome_id"))
-    sell_all = data.get("sell_all") is True
-    size = {"sell_all": True} if sell_all else _size(data, signed=True)
+def trade(market_id: int, body: Order) -> TradeDone:
+    """Trade"""
     result = service.trade(
-        caller().id, market_id, outcome_id, **size,
-        max_cost=service.parse_limit(data.get("max_cost"), "max_cost"),
-        min_proceeds=service.parse_limit(data.get("min_proceeds"), "min_proceeds"),
+        caller().id, market_id, body.outcome_id, **size_of(body),
+        max_cost=service.parse_limit(body.max_cost, "max_cost"),
+        min_proceeds=service.parse_limit(body.min_proceeds, "min_proceeds"),
     )
-    return {
-        "trade": trade_json(result.trade),
-        "balance": money(result.balance),
-        "prices": [round(p, 6) for p in result.prices],
-        "quote": quote_json(result.quote),
-    }, 201
+    return TradeDone(trade=Trade.of(result.trade), balance=result.balance,
+                     prices=result.prices, quote=Quote.of(result.quote))
 
 
-@bp.get("/markets/<int:market_id>/trades")
-def market_trades(market_id: int):
-    page, per_page = parse_paging(request.args)
-    listing = service.market_trades(market_id, page, per_page)
-    return page_json(listing, lambda row: {**trade_json(row.trade), "outcome": row.outcome_label,
-                                           "trader": row.trader_name})
+@routes.get("/markets/<int:market_id>/trades", query=Paging, response=TradeList,
+            errors=(404,))
+def market_trades(market_id: int, query: Paging) -> TradeList:
+    """Trades, newest first"""
+    listing = service.market_trades(market_id, query.page, query.per_page)
+    return TradeList.of(listing, [
+        TradeRow(**Trade.fields_of(row.trade), outcome=row.outcome_label,
+                 trader=row.trader_name)
+        for row in listing.items])
 
 
-@bp.get("/markets/<int:market_id>/history")
-def history(market_id: int):
-    return {"points": [{"at": isoformat(p.at), "prices": p.prices}
-                       for p in service.price_history(market_id)]}
+@routes.get("/markets/<int:market_id>/history", response=History, errors=(404,))
+def history(market_id: int) -> History:
+    """Price history"""
+    return History(points=[PricePoint(at=point.at, prices=point.prices)
+                           for point in service.price_history(market_id)])
 
 
-@bp.post("/markets/<int:market_id>/resolve")
-@api_staff_required
-def resolve(market_id: int):
-    data = json_body()
-    note = data.get("note") or ""
-    if not isinstance(note, str):
-        raise Invalid("note is text.", field="note")
-    service.resolve_market(caller(), market_id, _outcome_id(data.get("outcome_id")), note)
-    return market_json(service.get_market(market_id))
+@routes.post("/markets/<int:market_id>/resolve", body=Resolution, response=Market,
+             roles=STAFF, errors=(403, 404, 409))
+def resolve(market_id: int, body: Resolution) -> Market:
+    """Resolve (staff); winners are paid 1 point per share"""
+    service.resolve_market(caller(), market_id, body.outcome_id, body.note or "")
+    return Market.of(service.get_market(market_id))
 
 
-@bp.post("/markets/<int:market_id>/void")
-@api_staff_required
-def void(market_id: int):
-    data = request.get_json(silent=True) or {}
-    if not isinstance(data, dict):
-        raise Invalid("The request body must be a JSON object.", code="invalid_json")
-    note = data.get("note") or ""
-    if not isinstance(note, str):
-        raise Invalid("note is text.", field="note")
-    service.void_market(caller(), market_id, note)
-    return market_json(service.get_market(market_id))
+@routes.post("/markets/<int:market_id>/void", body=Voiding, body_optional=True,
+             response=Market, roles=STAFF, errors=(403, 404, 409))
+def void(market_id: int, body: Voiding) -> Market:
+    """Void (staff); every trader is refunded their net spend"""
+    service.void_market(caller(), market_id, body.note or "")
+    return Market.of(service.get_market(market_id))
 
 
-@bp.get("/me/positions")
-@api_login_required
-def my_positions():
-    items = []
-    for group in service.positions_for(caller().id):
-        for row in group.rows:
-            items.append({
-                "market_id": group.view.id,
-                "outcome_id": row.outcome.id,
-                "outcome": row.outcome.label,
-                "market_status": group.view.status,
-                "shares": shares_json(row.position.shares),
-                "cost_basis": money(row.position.cost_basis),
-                "value": money(row.value),
-                "price": round(row.price, 6),
-                "realised": money(row.position.realised),
-                "unrealised": money(row.unrealised),
-            })
-    return {"items": items}
+@routes.get("/me/positions", response=Positions, roles=SIGNED_IN)
+def my_positions() -> Positions:
+    """The caller's positions"""
+    items = [
+        Position(market_id=group.view.id, outcome_id=row.outcome.id, outcome=row.outcome.label,
+                 market_status=group.view.status, shares=row.position.shares,
+                 cost_basis=row.position.cost_basis, value=row.value, price=row.price,
+                 realised=row.position.realised, unrealised=row.unrealised)
+        for group in service.positions_for(caller().id) for row in group.rows
+    ]
+    return Positions(items=items)
 
 
-@bp.get("/leaderboard")
-def leaderboard():
-    page, per_page = parse_paging(request.args)
-    listing = service.leaderboard(page, per_page)
-    return page_json(listing, lambda row: {
-        "rank": row.rank,
-        "user": {"id": row.user_id, "display_name": row.display_name},
-        "net_worth": money(row.net_worth),
-        "balance": money(row.balance),
-    })
+@routes.get("/leaderboard", query=Paging, response=Leaderboard)
+def leaderboard(query: Paging) -> Leaderboard:
+    """Net worth ranking"""
+    listing = service.leaderboard(query.page, query.per_page)
+    return Leaderboard.of(listing, [
+        Leader(rank=row.rank, user=Person(id=row.user_id, display_name=row.display_name),
+               net_worth=row.net_worth, balance=row.balance)
+        for row in listing.items])

@@ -1,146 +1,119 @@
-"""The surveys calls of the API contract (../shared/API.md, "Surveys")."""
+"""The surveys calls of the API contract (../shared/API.md, "Surveys"). Who may read
+results, the trend, text answers and the export is the surveys service's decision: these
+calls pass it the caller."""
 
 from __future__ import annotations
 
 from flask import Response as FlaskResponse
-from flask import jsonify, request
-from flask_login import current_user
 
-from voice.api import bp
-from voice.api.helpers import api_staff_required, caller, json_body, page_json
-from voice.clock import isoformat, parse_iso
-from voice.errors import Invalid
-from voice.paging import parse_paging
+from voice.api.contract import SIGNED_IN, STAFF, Routes
+from voice.api.helpers import caller, viewer
+from voice.api.schemas.common import ErrorBody, ErrorDetail, Paging
+from voice.api.schemas.surveys import (
+    Answers,
+    NewSurvey,
+    ResponseCreated,
+    Results,
+    Survey,
+    SurveyList,
+    SurveyStatus,
+    TextAnswer,
+    TextAnswerList,
+    TextAnswersQuery,
+    Trend,
+    TrendQuery,
+)
 from voice.surveys import service
 from voice.surveys.forms import session_nonce
 from voice.surveys.limits import answer_limit
-from voice.surveys.models import Survey
+
+routes = Routes()
 
 
-def question_json(question) -> dict:
-    return {
-        "id": question.id, "kind": question.kind, "prompt": question.prompt,
-        "required": question.required, "choices": list(question.choices or []),
-        "position": question.position,
-    }
+@routes.get("/surveys", query=Paging, response=SurveyList)
+def list_surveys(query: Paging) -> SurveyList:
+    """Surveys open to the caller"""
+    listing = service.open_surveys(query.page, query.per_page)
+    return SurveyList.of(listing, [Survey.of(survey) for survey in listing.items])
 
 
-def survey_json(survey: Survey) -> dict:
-    return {
-        "id": survey.id, "title": survey.title, "description": survey.description,
-        "status": survey.status, "anonymous": survey.anonymous,
-        "opens_at": isoformat(survey.opens_at), "closes_at": isoformat(survey.closes_at),
-        "created_at": isoformat(survey.created_at),
-        "questions": [question_json(q) for q in survey.questions],
-    }
-
-
-def _viewer():
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _time(data: dict, key: str):
-    value = data.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise Invalid(f"{key} is an ISO 8601 time.", code="invalid_survey")
-    try:
-        return parse_iso(value)
-    except ValueError:
-        raise Invalid(f"{key} is an ISO 8601 time.", code="invalid_survey") from None
-
-
-@bp.get("/surveys")
-def list_surveys():
-    page, per_page = parse_paging(request.args)
-    return page_json(service.open_surveys(page, per_page), survey_json)
-
-
-@bp.post("/surveys")
-@api_staff_required
-def create_survey():
-    data = json_body()
-    questions = data.get("questions", [])
-    if not isinstance(questions, list):
-        raise Invalid("questions is a list of {kind, prompt, required?, choices?}.",
-                      code="invalid_question")
-    area = data.get("area")
-    if area is not None and not isinstance(area, str):
-        raise Invalid("area is the slug of a product area.", code="invalid_area")
+@routes.post("/surveys", body=NewSurvey, response=Survey, status=201, roles=STAFF,
+             errors=(403,))
+def create_survey(body: NewSurvey) -> Survey:
+    """Create a survey (staff)"""
     survey = service.create_survey(
-        caller(), data.get("title"), data.get("description") or "",
-        data.get("anonymous", False), area, _time(data, "opens_at"),
-        _time(data, "closes_at"), questions, data.get("status", "draft"),
+        caller(), body.title or "", body.description or "", body.anonymous, body.area,
+        body.opens_at, body.closes_at, [q.model_dump() for q in body.questions], body.status,
     )
-    return survey_json(survey), 201
+    return Survey.of(survey)
 
 
-@bp.get("/surveys/<int:survey_id>")
-def get_survey(survey_id: int):
-    """The survey; for an anonymous one that takes answers, ``response_token`` (the
-    one-time token to send with the answers); for an identified one the caller
-    answered, ``responded_at``."""
-    viewer = _viewer()
-    view = service.survey_for_answering(survey_id, viewer, session_nonce(survey_id))
-    data = survey_json(view.survey)
-    data["accepting_responses"] = view.accepting
+@routes.get("/surveys/<int:survey_id>", response=Survey, errors=(404,))
+def get_survey(survey_id: int) -> Survey:
+    """A survey, with the one-time response token of an anonymous one
+
+    For an anonymous survey that takes answers, ``response_token`` (send it with the
+    answers); for an identified one the caller answered, ``responded_at``.
+    """
+    view = service.survey_for_answering(survey_id, viewer(), session_nonce(survey_id))
+    shown = Survey.of(view.survey)
+    shown.accepting_responses = view.accepting
     if view.survey.anonymous and view.accepting and not view.token_spent:
-        data["response_token"] = view.token
+        shown.response_token = view.token
     if view.responded_at is not None:
-        data["responded_at"] = isoformat(view.responded_at)
-    return data
+        shown.responded_at = view.responded_at
+    return shown
 
 
-@bp.patch("/surveys/<int:survey_id>")
-@api_staff_required
-def patch_survey(survey_id: int):
-    data = json_body()
-    return survey_json(service.set_status(caller(), survey_id, data.get("status")))
+@routes.patch("/surveys/<int:survey_id>", body=SurveyStatus, response=Survey, roles=STAFF,
+              errors=(403, 404, 409))
+def patch_survey(survey_id: int, body: SurveyStatus) -> Survey:
+    """Open or close (staff)"""
+    return Survey.of(service.set_status(caller(), survey_id, body.status))
 
 
-@bp.post("/surveys/<int:survey_id>/responses")
+@routes.post("/surveys/<int:survey_id>/responses", body=Answers, response=ResponseCreated,
+             status=201, errors=(401, 404, 409))
 @answer_limit
-def submit_response(survey_id: int):
-    data = json_body()
-    answers = data.get("answers")
-    if not isinstance(answers, dict):
-        raise Invalid("answers is an object of question id to value.", code="invalid_answer")
+def submit_response(survey_id: int, body: Answers) -> ResponseCreated | tuple[ErrorBody, int]:
+    """Answer"""
     try:
-        response = service.submit_response(survey_id, _viewer(), answers,
-                                           anonymous_token=data.get("token"))
+        response = service.submit_response(survey_id, viewer(), body.answers,
+                                           anonymous_token=body.token)
     except service.AnswersInvalid as error:
-        body = {"error": {"code": error.code, "message": error.message,
-                          "fields": {str(qid): text for qid, text in error.errors.items()}}}
-        return jsonify(body), 400
-    return {"id": response.id}, 201
+        fields = {str(qid): text for qid, text in error.errors.items()}
+        detail = ErrorDetail(code=error.code, message=error.message, fields=fields)
+        return ErrorBody(error=detail), 400
+    return ResponseCreated(id=response.id)
 
 
-@bp.get("/surveys/<int:survey_id>/results")
-@api_staff_required
-def survey_results(survey_id: int):
-    return service.survey_results(survey_id)
+@routes.get("/surveys/<int:survey_id>/results", response=Results, roles=SIGNED_IN,
+            errors=(403, 404))
+def survey_results(survey_id: int) -> Results:
+    """Results (staff)"""
+    return Results.model_validate(service.survey_results(survey_id, actor=caller()))
 
 
-@bp.get("/surveys/<int:survey_id>/trend")
-@api_staff_required
-def survey_trend(survey_id: int):
-    question = request.args.get("question")
-    return service.nps_trend(survey_id, int(question) if question and question.isdigit()
-                             else None)
+@routes.get("/surveys/<int:survey_id>/trend", query=TrendQuery, response=Trend,
+            roles=SIGNED_IN, errors=(403, 404))
+def survey_trend(survey_id: int, query: TrendQuery) -> Trend:
+    """NPS by week (staff)"""
+    return Trend.model_validate(service.nps_trend(survey_id, query.question, actor=caller()))
 
 
-@bp.get("/surveys/<int:survey_id>/questions/<int:question_id>/answers")
-@api_staff_required
-def text_answers(survey_id: int, question_id: int):
-    page, per_page = parse_paging(request.args)
-    listing = service.text_answers(survey_id, question_id, request.args.get("q", ""),
-                                   page, per_page)
-    return page_json(listing, lambda a: {**a, "created_at": isoformat(a["created_at"])})
+@routes.get("/surveys/<int:survey_id>/questions/<int:question_id>/answers",
+            query=TextAnswersQuery, response=TextAnswerList, roles=SIGNED_IN, errors=(403, 404))
+def text_answers(survey_id: int, question_id: int, query: TextAnswersQuery) -> TextAnswerList:
+    """Text answers, newest first (staff)"""
+    listing = service.text_answers(survey_id, question_id, query.q, query.page, query.per_page,
+                                   actor=caller())
+    return TextAnswerList.of(listing, [TextAnswer.model_validate(a) for a in listing.items])
 
 
-@bp.get("/surveys/<int:survey_id>/responses.csv")
-@api_staff_required
-def responses_csv(survey_id: int):
-    return FlaskResponse(service.export_csv(survey_id), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'})
+@routes.get("/surveys/<int:survey_id>/responses.csv", roles=SIGNED_IN, errors=(403, 404),
+            media="text/csv")
+def responses_csv(survey_id: int) -> FlaskResponse:
+    """Every response as CSV (staff)"""
+    return FlaskResponse(service.export_csv(survey_id, actor=caller()), mimetype="text/csv",
+                         headers={"Content-Disposition":
+                                  f'attachment; filename="survey-{survey_id}-responses.csv"'})
