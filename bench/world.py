@@ -63,7 +63,7 @@ def cheap_password_hashes():
     def one_round(password, method=None, salt_length=16):
         return generate_password_hash(password, method="pbkdf2:sha256:1")
 
-    with mock.patch("voice.accounts.service.generate_password_hash", one_round):
+    with mock.patch("voice.accounts.service.passwords.generate_password_hash", one_round):
         yield
 
 

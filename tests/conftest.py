@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
+from tests import factories
+from tests.factories import PASSWORD  # also imported from here by many tests
 from voice import create_app
 from voice.extensions import db
 
@@ -26,7 +28,6 @@ CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("VOICE_TEST_DATABASE_URL", "")
 CHROMIUM = os.environ.get("VOICE_CHROMIUM", "/usr/bin/chromium")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-PASSWORD = "correct-horse-battery"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -146,7 +147,9 @@ def app(backend, database_urls, app_config):
             db.create_all()
             _schemas_made.add(backend)
         empty_tables()
+    factories.bind(flask_app)
     yield flask_app
+    factories.bind(None)
     with flask_app.app_context():
         db.session.remove()
         empty_tables()
@@ -159,19 +162,11 @@ def app(backend, database_urls, app_config):
 
 @pytest.fixture
 def make_user(app) -> Callable:
-    """Create a user: ``make_user(role="staff", email=None, name=None)``."""
-    from voice.accounts import service
-
-    counter = iter(range(1, 10_000))
-
+    """Create a user: ``make_user(role="staff", email=None, name=None)`` (tests.factories.user,
+    in an app context of its own)."""
     def make(role: str = "customer", email: str | None = None, name: str | None = None):
-        number = next(counter)
-        email = email or f"{role}{number}@example.com"
         with app.app_context():
-            user = service.create_user(email, PASSWORD, name or f"{role.title()} {number}", role)
-            db.session.refresh(user)
-            db.session.expunge(user)
-            return user
+            return factories.user(role, email=email, name=name)
 
     return make
 
@@ -220,11 +215,9 @@ def login(app) -> Callable[..., Browser]:
 @pytest.fixture
 def token_for(app) -> Callable[[object], dict]:
     """``token_for(user)`` gives the Authorization header of a fresh API token."""
-    from voice.accounts import service
-
     def issue(user) -> dict:
         with app.app_context():
-            return {"Authorization": f"Bearer {service.issue_token(user.email, PASSWORD)}"}
+            return {"Authorization": f"Bearer {factories.api_token(user)}"}
 
     return issue
 
@@ -242,6 +235,12 @@ def staff(make_user):
 @pytest.fixture
 def admin(make_user):
     return make_user("admin")
+
+
+@pytest.fixture
+def billing(app) -> str:
+    """The slug of a new area, Billing."""
+    return factories.area("Billing").slug
 
 
 # --- threads ---------------------------------------------------------------------------

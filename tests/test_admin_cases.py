@@ -8,32 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from voice.admin import service
 from voice.admin.models import AuditEntry, Case, CaseNote
-from voice.admin.rules import Signal
 from voice.clock import utcnow
 from voice.errors import Conflict, Invalid
 from voice.extensions import db
 from voice.loop.models import Notification, OutboxMail
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=1)
-
-
-def open_case(app, *, customer_id=None, source="survey_response", source_id=1, team_id=None,
-              occurred_at=None, sla_hours=48, title="Quarterly check-in (NPS 3)"):
-    """A case opened through the routing path (decision -> open_case)."""
-    from voice.admin.rules import Decision
-
-    occurred_at = occurred_at or T0
-    with app.app_context():
-        team_id = team_id or service.ensure_defaults().id
-        signal = Signal(source=source, source_id=source_id, occurred_at=occurred_at,
-                        customer_id=customer_id, text="Support never answered.", title=title)
-        decision = Decision(rule_id=1, team_id=team_id, priority="high", sla_hours=sla_hours,
-                            due_at=occurred_at + timedelta(hours=sla_hours), reason="NPS 3")
-        case = service.open_case(signal, decision, "Detractor NPS (0–6)", link="/surveys/1")
-        db.session.commit()
-        return case.id
 
 
 def get(app, case_id) -> Case:
@@ -49,7 +32,7 @@ def count(app, model, *where) -> int:
 
 
 def test_closing_a_customers_case_requires_a_reply(app, staff, customer):
-    case_id = open_case(app, customer_id=customer.id)
+    case_id = factories.case(customer_id=customer.id)
     with app.app_context(), pytest.raises(Conflict) as refused:
         service.change_case(staff, case_id, state="closed")
     assert refused.value.code == "reply_required"
@@ -61,7 +44,7 @@ def test_closing_a_customers_case_requires_a_reply(app, staff, customer):
 
 
 def test_closing_with_a_reply_tells_the_customer_in_app_and_by_mail(app, staff, customer):
-    case_id = open_case(app, customer_id=customer.id)
+    case_id = factories.case(occurred_at=T0, customer_id=customer.id)
     moment = T0 + timedelta(hours=5)
     with app.app_context():
         service.change_case(staff, case_id, state="closed", now=moment,
@@ -86,7 +69,7 @@ def test_closing_with_a_reply_tells_the_customer_in_app_and_by_mail(app, staff, 
 
 
 def test_reply_first_then_close_without_another_reply(app, staff, customer):
-    case_id = open_case(app, customer_id=customer.id)
+    case_id = factories.case(occurred_at=T0, customer_id=customer.id)
     with app.app_context():
         service.change_case(staff, case_id, state="acknowledged",
                             now=T0 + timedelta(hours=1))
@@ -100,7 +83,7 @@ def test_reply_first_then_close_without_another_reply(app, staff, customer):
 
 
 def test_an_anonymous_case_closes_without_a_reply_and_refuses_one(app, staff):
-    case_id = open_case(app, customer_id=None)
+    case_id = factories.case(customer_id=None)
     with app.app_context(), pytest.raises(Invalid) as refused:
         service.change_case(staff, case_id, reply="Hello?")
     assert refused.value.code == "no_customer"
@@ -120,7 +103,7 @@ def test_an_anonymous_case_closes_without_a_reply_and_refuses_one(app, staff):
     ],
 )
 def test_state_machine(app, staff, steps, bad, code):
-    case_id = open_case(app)
+    case_id = factories.case()
     with app.app_context():
         for step in steps:
             service.change_case(staff, case_id, state=step)
@@ -130,7 +113,7 @@ def test_state_machine(app, staff, steps, bad, code):
 
 
 def test_assign_note_and_move_team_are_audited(app, staff, admin):
-    case_id = open_case(app)
+    case_id = factories.case()
     with app.app_context():
         other = service.create_team(admin, "Billing")
         service.change_case(staff, case_id, assignee_id=staff.id, note="Calling them.",
@@ -147,7 +130,7 @@ def test_assign_note_and_move_team_are_audited(app, staff, admin):
 
 
 def test_a_customer_cannot_be_an_assignee(app, staff, customer):
-    case_id = open_case(app)
+    case_id = factories.case()
     with app.app_context(), pytest.raises(Invalid):
         service.change_case(staff, case_id, assignee_id=customer.id)
 
@@ -156,9 +139,9 @@ def test_a_customer_cannot_be_an_assignee(app, staff, customer):
 
 
 def test_inbox_filters_and_overdue_stands_out(app, login, staff, customer):
-    late = open_case(app, customer_id=customer.id, source_id=1,
-                     occurred_at=utcnow() - timedelta(hours=60), title="Late one")
-    fresh = open_case(app, customer_id=customer.id, source_id=2, title="Fresh one")
+    late = factories.case(customer_id=customer.id, source_id=1,
+                          occurred_at=utcnow() - timedelta(hours=60), title="Late one")
+    fresh = factories.case(customer_id=customer.id, source_id=2, title="Fresh one")
     browser = login(staff)
     page = browser.get("/admin/cases?state=open").get_data(as_text=True)
     assert "Late one" in page and "Fresh one" in page
@@ -172,8 +155,8 @@ def test_inbox_filters_and_overdue_stands_out(app, login, staff, customer):
 
 
 def test_my_cases_lists_only_mine(app, login, staff, make_user):
-    mine = open_case(app, source_id=1, title="Mine")
-    open_case(app, source_id=2, title="Not mine")
+    mine = factories.case(source_id=1, title="Mine")
+    factories.case(source_id=2, title="Not mine")
     with app.app_context():
         service.change_case(staff, mine, assignee_id=staff.id)
     page = login(staff).get("/admin/cases/mine").get_data(as_text=True)
@@ -181,7 +164,7 @@ def test_my_cases_lists_only_mine(app, login, staff, make_user):
 
 
 def test_close_with_reply_through_the_page(app, login, staff, customer):
-    case_id = open_case(app, customer_id=customer.id)
+    case_id = factories.case(customer_id=customer.id)
     browser = login(staff)
     refused = browser.post(f"/admin/cases/{case_id}", data={"state": "closed", "reply": ""})
     assert refused.status_code == 400
@@ -239,10 +222,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, login):
 
 
 def test_api_lists_cases_with_filters(app, client, token_for, staff, admin, customer):
-    first = open_case(app, customer_id=customer.id, source_id=1)
+    first = factories.case(occurred_at=T0, customer_id=customer.id, source_id=1)
     with app.app_context():
         billing_id = service.create_team(admin, "Billing").id
-    second = open_case(app, source_id=2, team_id=billing_id)
+    second = factories.case(occurred_at=T0, source_id=2, team_id=billing_id)
     headers = token_for(staff)
     answer = client.get("/api/v1/admin/cases", headers=headers)
     assert answer.status_code == 200
@@ -264,7 +247,7 @@ def test_api_lists_cases_with_filters(app, client, token_for, staff, admin, cust
 
 
 def test_api_patch_changes_state_assignee_and_replies(app, client, token_for, staff, customer):
-    case_id = open_case(app, customer_id=customer.id)
+    case_id = factories.case(customer_id=customer.id)
     headers = token_for(staff)
     url = f"/api/v1/admin/cases/{case_id}"
     answer = client.patch(url, json={"state": "in_progress", "assignee_id": staff.id},
@@ -292,7 +275,7 @@ def test_api_patch_changes_state_assignee_and_replies(app, client, token_for, st
 
 
 def test_api_refuses_customers_and_strangers(app, client, token_for, customer):
-    case_id = open_case(app, customer_id=customer.id)
+    case_id = factories.case(customer_id=customer.id)
     headers = token_for(customer)
     listing = client.get("/api/v1/admin/cases", headers=headers)
     assert listing.status_code == 403 and listing.json["error"]["code"] == "forbidden"
@@ -304,7 +287,7 @@ def test_api_refuses_customers_and_strangers(app, client, token_for, customer):
 
 
 def test_api_patch_from_a_browser_session_needs_csrf(app, login, staff):
-    case_id = open_case(app)
+    case_id = factories.case()
     browser = login(staff)
     bare = browser.client.patch(f"/api/v1/admin/cases/{case_id}", json={"state": "wont_do"})
     assert bare.status_code == 400

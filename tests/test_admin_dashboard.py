@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from tests import factories
 from voice.admin import dashboard, metrics, service
 from voice.admin.metrics import CaseTimes
 from voice.clock import utcnow
@@ -84,21 +85,18 @@ def scored_world(app, make_user):
     Week A (Monday 2 weeks before NOW's week): NPS 10, 9, 3, 7 and CSAT 5, 2.
     Week B (NOW's week): NPS 0 and 8, CSAT 4; the NPS-0 customer wrote a comment.
     """
-    from voice.surveys import service as surveys
-
     staff = make_user("staff")
     real_now = utcnow().replace(microsecond=0)
     this_week = metrics.week_start(real_now)
     week_a = datetime.combine(this_week - timedelta(weeks=2), datetime.min.time())
     week_b = datetime.combine(this_week, datetime.min.time())
     now = max(real_now, week_b + timedelta(hours=1))  # week B's answers are in the past
-    with app.app_context():
-        survey = surveys.create_survey(staff, "Relationship survey", status="open", questions=[
-            {"kind": "nps", "prompt": "Recommend us?", "required": False},
-            {"kind": "csat", "prompt": "Satisfied?", "required": False},
-            {"kind": "text", "prompt": "Why?", "required": False}])
-        survey_id = survey.id
-        nps_q, csat_q, text_q = [q.id for q in surveys.load_survey(survey_id).questions]
+    survey = factories.survey(staff, [
+        {"kind": "nps", "prompt": "Recommend us?", "required": False},
+        {"kind": "csat", "prompt": "Satisfied?", "required": False},
+        {"kind": "text", "prompt": "Why?", "required": False}], title="Relationship survey")
+    survey_id = survey.id
+    nps_q, csat_q, text_q = [q.id for q in survey.questions]
     answers = [
         (week_a + timedelta(hours=10), {nps_q: 10, csat_q: 5}),
         (week_a + timedelta(hours=11), {nps_q: 9}),
@@ -109,10 +107,7 @@ def scored_world(app, make_user):
     ]
     ids = []
     for moment, values in answers:
-        user = make_user()
-        with app.app_context():
-            ids.append(surveys.submit_response(survey_id, user, values,
-                                               submitted_at=moment).id)
+        ids.append(factories.response(survey_id, make_user(), values, submitted_at=moment).id)
     return {"staff": staff, "now": now, "ids": ids, "week_a": week_a, "week_b": week_b,
             "survey_id": survey_id}
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from voice.admin import routing, service
 from voice.admin.models import Case, RoutingRule, Team
 from voice.admin.rules import Signal
@@ -26,28 +27,18 @@ def cases(app) -> list[Case]:
 @pytest.fixture
 def world(app, make_user):
     """Areas billing and mobile; teams Billing (owns billing) and Mobile (owns mobile)."""
-    from voice.areas.service import create_area
-
     admin = make_user("admin")
     with app.app_context():
         service.ensure_defaults()
-        billing_area = create_area("Billing")
-        mobile_area = create_area("Mobile app")
-        create_area("Docs")
-        billing = service.create_team(admin, "Billing")
-        mobile = service.create_team(admin, "Mobile")
-        platform = service.create_team(admin, "Platform")
-        service.assign_area(admin, billing_area.id, billing.id)
-        service.assign_area(admin, mobile_area.id, mobile.id)
+        billing_area = factories.area("Billing")
+        mobile_area = factories.area("Mobile app")
+        factories.area("Docs")
+        billing = factories.team(admin, "Billing", areas=[billing_area.id])
+        mobile = factories.team(admin, "Mobile", areas=[mobile_area.id])
+        platform = factories.team(admin, "Platform")
         triage = service.triage_team()
-        return {"admin": admin, "billing": billing.id, "mobile": mobile.id,
-                "platform": platform.id, "triage": triage.id}
-
-
-def add_rule(app, admin, **fields):
-    with app.app_context():
-        values = {"priority": "normal", "sla_hours": 24, "enabled": True, **fields}
-        return service.create_rule(admin, values).id
+        return {"admin": admin, "billing": billing, "mobile": mobile,
+                "platform": platform, "triage": triage.id}
 
 
 def test_defaults_are_created_once(app, admin):
@@ -107,8 +98,8 @@ def test_new_idea_without_a_team_goes_to_triage(app, world, customer, area):
 def test_an_idea_crossing_its_vote_threshold_opens_one_case(app, world, make_user):
     from voice.ideas import service as ideas
 
-    rule_id = add_rule(app, world["admin"], name="Popular ideas", source="idea_votes",
-                       vote_threshold=3, to_area_team=True, sla_hours=72, priority="high")
+    rule_id = factories.rule(world["admin"], name="Popular ideas", source="idea_votes",
+                             vote_threshold=3, to_area_team=True, sla_hours=72, priority="high")
     author = make_user()
     with app.app_context():
         idea_id = ideas.submit_idea(author, "Offline mode", "Works on the train.",
@@ -132,9 +123,9 @@ def test_an_idea_crossing_its_vote_threshold_opens_one_case(app, world, make_use
 def test_a_comment_with_a_keyword_goes_to_billing(app, world, customer, staff):
     from voice.ideas import service as ideas
 
-    rule_id = add_rule(app, world["admin"], name="Refunds", source="comment",
-                       team_id=world["billing"], keywords="refund, charged twice",
-                       sla_hours=24)
+    rule_id = factories.rule(world["admin"], name="Refunds", source="comment",
+                             team_id=world["billing"], keywords="refund, charged twice",
+                             sla_hours=24)
     with app.app_context():
         idea_id = ideas.submit_idea(customer, "Cheaper plans", "", area_slug="docs").id
         ideas.add_comment(customer, idea_id, "Nice idea, +1")
@@ -147,26 +138,6 @@ def test_a_comment_with_a_keyword_goes_to_billing(app, world, customer, staff):
     assert comment_cases[0].due_at == loud_at + timedelta(hours=24)
 
 
-def make_survey(app, staff, *kinds, anonymous=False):
-    from voice.surveys import service as surveys
-
-    with app.app_context():
-        questions = [{"kind": kind, "prompt": f"Your {kind}?", "required": False}
-                     for kind in kinds]
-        survey = surveys.create_survey(staff, "Quarterly check-in", anonymous=anonymous,
-                                       questions=questions, status="open")
-        ids = [q.id for q in surveys.load_survey(survey.id).questions]
-        return survey.id, ids
-
-
-def answer(app, survey_id, user, values: dict, **kwargs):
-    from voice.surveys import service as surveys
-
-    with app.app_context():
-        response = surveys.submit_response(survey_id, user, values, **kwargs)
-        return response.id, response.created_at
-
-
 @pytest.mark.parametrize(
     ("kind", "value", "routed"),
     [("nps", 3, True), ("nps", 6, True), ("nps", 7, False), ("nps", 10, False),
@@ -175,10 +146,12 @@ def answer(app, survey_id, user, values: dict, **kwargs):
 )
 def test_survey_scores_route_to_triage_with_48_hours(app, world, staff, make_user, kind, value,
                                                      routed):
-    survey_id, [score_q, text_q] = make_survey(app, staff, kind, "text")
+    survey = factories.survey(staff, [kind, "text"])
+    survey_id, [score_q, text_q] = survey.id, [q.id for q in survey.questions]
     customer = make_user()
-    response_id, created_at = answer(app, survey_id, customer,
-                                     {score_q: value, text_q: "Support never answered."})
+    response = factories.response(survey_id, customer,
+                                  {score_q: value, text_q: "Support never answered."})
+    response_id, created_at = response.id, response.created_at
     found = [c for c in cases(app) if c.source_type == "survey_response"]
     if not routed:
         assert found == []
@@ -195,10 +168,11 @@ def test_survey_scores_route_to_triage_with_48_hours(app, world, staff, make_use
 def test_an_anonymous_detractor_has_no_customer(app, world, staff, customer):
     from voice.surveys import service as surveys
 
-    survey_id, [nps_q] = make_survey(app, staff, "nps", anonymous=True)
+    survey = factories.survey(staff, ["nps"], anonymous=True)
+    survey_id, [nps_q] = survey.id, [q.id for q in survey.questions]
     with app.app_context():
         token = surveys.response_token(survey_id)
-    answer(app, survey_id, None, {nps_q: 0}, anonymous_token=token)
+    factories.response(survey_id, None, {nps_q: 0}, anonymous_token=token)
     [case] = cases(app)
     assert case.customer_id is None and case.team_id == world["triage"]
 
@@ -207,8 +181,8 @@ def test_a_market_moving_sharply_opens_a_case(app, world, staff, make_user):
     from voice.ideas import service as ideas
     from voice.markets import service as markets
 
-    rule_id = add_rule(app, world["admin"], name="Sharp moves", source="market_move",
-                       move_points=10, to_area_team=True, sla_hours=24, priority="urgent")
+    rule_id = factories.rule(world["admin"], name="Sharp moves", source="market_move",
+                             move_points=10, to_area_team=True, sla_hours=24, priority="urgent")
     trader = make_user()
     with app.app_context():
         idea = ideas.submit_idea(trader, "Dark mode", "", area_slug="mobile-app")
@@ -268,14 +242,14 @@ def test_routing_rolls_back_with_the_event(app, world, customer):
 
 def test_first_matching_rule_wins_in_order(app, world, staff, customer):
     """A catch-all for survey responses placed first takes detractors from triage."""
-    rule_id = add_rule(app, world["admin"], name="All responses to Platform",
-                       source="survey_response", team_id=world["platform"], sla_hours=10)
+    rule_id = factories.rule(world["admin"], name="All responses to Platform",
+                             source="survey_response", team_id=world["platform"], sla_hours=10)
     with app.app_context():
         for _ in range(6):
             service.move_rule(world["admin"], rule_id, "up")
         assert service.ordered_rules()[0].id == rule_id
-    survey_id, [nps_q] = make_survey(app, staff, "nps")
-    answer(app, survey_id, customer, {nps_q: 2})
+    survey = factories.survey(staff, ["nps"])
+    factories.response(survey.id, customer, {survey.questions[0].id: 2})
     [case] = cases(app)
     assert (case.team_id, case.rule_id) == (world["platform"], rule_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from voice.admin import updates
 from voice.admin.models import AuditEntry, Update
 from voice.errors import Invalid, NotFound
@@ -18,12 +19,9 @@ def two_ideas(app, make_user):
 
     author = make_user()
     both, first_only, follower = make_user(), make_user(), make_user()
+    first = factories.idea(author, "Export to CSV", voters=[both, first_only])
+    second = factories.idea(author, "Export to Excel", voters=[both])
     with app.app_context():
-        first = ideas.submit_idea(author, "Export to CSV", "").id
-        second = ideas.submit_idea(author, "Export to Excel", "").id
-        ideas.cast_vote(both, first)
-        ideas.cast_vote(both, second)
-        ideas.cast_vote(first_only, first)
         ideas.set_subscribed(follower, second, True)
     return {"author": author, "both": both, "first_only": first_only, "follower": follower,
             "ideas": [first, second]}

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from tests import factories
 from tests.conftest import run_in_threads
 from voice.admin import service, webhooks
 from voice.admin.models import WebhookDelivery
@@ -70,16 +71,6 @@ def hooked_team(app, admin, receiver):
         return triage.id
 
 
-def submit_detractor(app, staff, customer):
-    from voice.surveys import service as surveys
-
-    with app.app_context():
-        survey = surveys.create_survey(staff, "Check-in", status="open", questions=[
-            {"kind": "nps", "prompt": "Recommend us?"}])
-        question = surveys.load_survey(survey.id).questions[0].id
-        return surveys.submit_response(survey.id, customer, {question: 2}).id
-
-
 def deliveries(app) -> list[WebhookDelivery]:
     with app.app_context():
         rows = list(db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
@@ -89,7 +80,7 @@ def deliveries(app) -> list[WebhookDelivery]:
 
 
 def test_a_new_case_is_posted_signed(app, hooked_team, receiver, staff, customer):
-    response_id = submit_detractor(app, staff, customer)
+    response_id = factories.nps_response(staff, customer).id
     [queued] = deliveries(app)
     assert queued.status == "pending" and queued.url == receiver.url
     with app.app_context():
@@ -128,7 +119,7 @@ def test_the_signature_is_hmac_sha256_of_timestamp_and_body():
 
 def test_a_failure_is_retried_with_backoff_and_then_delivered_once(
         app, hooked_team, receiver, staff, customer):
-    submit_detractor(app, staff, customer)
+    factories.nps_response(staff, customer)
     receiver.statuses = [500]
     with app.app_context():
         first = webhooks.deliver_due()
@@ -163,7 +154,7 @@ def test_an_unreachable_receiver_is_retried_then_given_up(app, admin, staff, cus
         triage = service.ensure_defaults()
         service.update_team(admin, triage.id, name="Triage", webhook_url=dead,
                             webhook_secret=SECRET)
-    submit_detractor(app, staff, customer)
+    factories.nps_response(staff, customer)
     moment = utcnow()
     for attempt in range(webhooks.MAX_ATTEMPTS):
         moment += timedelta(hours=7)  # past any backoff
@@ -179,7 +170,7 @@ def test_an_unreachable_receiver_is_retried_then_given_up(app, admin, staff, cus
 def test_two_workers_at_once_send_each_delivery_once(app, hooked_team, receiver, staff,
                                                      make_user):
     for _ in range(4):
-        submit_detractor(app, staff, make_user())
+        factories.nps_response(staff, make_user())
 
     def work(_index):
         report = webhooks.deliver_due(batch=10)
@@ -192,7 +183,7 @@ def test_two_workers_at_once_send_each_delivery_once(app, hooked_team, receiver,
 
 
 def test_no_webhook_no_delivery(app, staff, customer):
-    submit_detractor(app, staff, customer)
+    factories.nps_response(staff, customer)
     assert deliveries(app) == []
 
 
@@ -202,7 +193,7 @@ def test_backoff_grows_and_is_capped():
 
 
 def test_the_command_delivers(app, hooked_team, receiver, staff, customer):
-    submit_detractor(app, staff, customer)
+    factories.nps_response(staff, customer)
     result = app.test_cli_runner().invoke(args=["admin", "deliver-webhooks"])
     assert result.exit_code == 0, result.output
     assert "delivered 1" in result.output

@@ -449,12 +449,12 @@ def fast_hashing(monkeypatch):
     what is checked here is who reaches what, not the hash."""
     from werkzeug import security
 
-    from voice.accounts import service
+    from voice.accounts.service import passwords  # where the accounts service hashes
 
     def quick(password, method=None, salt_length=16):
         return security.generate_password_hash(password, method="pbkdf2:sha256:1000")
 
-    monkeypatch.setattr(service, "generate_password_hash", quick)
+    monkeypatch.setattr(passwords, "generate_password_hash", quick)
 
 
 @pytest.fixture

@@ -5,20 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from voice.extensions import db
 from voice.ideas import ranking, service
 from voice.ideas.models import Idea
 
 IDEA_KEYS = {"id", "title", "description", "area", "status", "author", "vote_count",
              "comment_count", "voted", "created_at", "merged_into", "market_id"}
-
-
-@pytest.fixture
-def billing(app):
-    from voice.areas.service import create_area
-
-    with app.app_context():
-        return create_area("Billing").slug
 
 
 @pytest.fixture
@@ -30,11 +23,6 @@ def api(app, token_for):
         return client.open(path, method=method, headers=headers, **kwargs)
 
     return call
-
-
-def make_idea(app, author, title="Export invoices to PDF", description="") -> int:
-    with app.app_context():
-        return service.submit_idea(author, title, description).id
 
 
 def test_create_and_read_an_idea(app, api, customer, billing):
@@ -77,8 +65,8 @@ def test_create_needs_a_token_and_a_json_body(app, api, customer):
 
 def test_list_sorts_filters_and_pages(app, api, customer, make_user):
     other = make_user()
-    first = make_idea(app, customer, "Export invoices to PDF")
-    second = make_idea(app, other, "Dark mode in the mobile app")
+    first = factories.idea(customer, "Export invoices to PDF")
+    second = factories.idea(other, "Dark mode in the mobile app")
     with app.app_context():
         service.cast_vote(other, first)
     listing = api("GET", "/api/v1/ideas?sort=top&per_page=1", customer).json
@@ -97,8 +85,8 @@ def test_list_sorts_filters_and_pages(app, api, customer, make_user):
 
 
 def test_similar_finds_a_reworded_duplicate(app, api, customer):
-    target = make_idea(app, customer, "Export invoices as PDF files")
-    make_idea(app, customer, "Dark mode in the mobile app")
+    target = factories.idea(customer, "Export invoices as PDF files")
+    factories.idea(customer, "Dark mode in the mobile app")
     answer = api("GET", "/api/v1/ideas/similar?q=download+my+invoice+in+pdf").json
     assert answer["items"][0]["id"] == target
     assert api("GET", "/api/v1/ideas/similar?q=the").json == {"items": []}
@@ -106,7 +94,7 @@ def test_similar_finds_a_reworded_duplicate(app, api, customer):
 
 
 def test_vote_and_unvote_are_idempotent(app, api, customer, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     path = f"/api/v1/ideas/{idea_id}/vote"
     assert api("POST", path, customer).json == {"vote_count": 1, "voted": True}
     assert api("POST", path, customer).json == {"vote_count": 1, "voted": True}
@@ -125,7 +113,7 @@ def test_a_vote_reads_the_caller_once_and_checks_for_its_vote_by_inserting(
     count and trending score one UPDATE."""
     from tests.conftest import counting_statements
 
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     path = f"/api/v1/ideas/{idea_id}/vote"
     api("POST", path, make_user())  # the first vote ever: routing sets up its defaults
     client, headers = app.test_client(), token_for(customer)
@@ -144,7 +132,7 @@ def test_a_vote_reads_the_caller_once_and_checks_for_its_vote_by_inserting(
 
 
 def test_vote_on_a_closed_idea_is_409(app, api, customer, staff, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     with app.app_context():
         service.change_status(staff, idea_id, "declined", "Not for us.")
     response = api("POST", f"/api/v1/ideas/{idea_id}/vote", customer)
@@ -152,7 +140,7 @@ def test_vote_on_a_closed_idea_is_409(app, api, customer, staff, make_user):
 
 
 def test_comments_and_internal_notes(app, api, customer, staff):
-    idea_id = make_idea(app, customer)
+    idea_id = factories.idea(customer)
     path = f"/api/v1/ideas/{idea_id}/comments"
     posted = api("POST", path, customer, json={"body": "Yes **please**"})
     assert posted.status_code == 201
@@ -174,7 +162,7 @@ def test_comments_and_internal_notes(app, api, customer, staff):
 
 
 def test_patch_changes_status_and_area_for_staff_only(app, api, customer, staff, billing):
-    idea_id = make_idea(app, customer)
+    idea_id = factories.idea(customer)
     path = f"/api/v1/ideas/{idea_id}"
     assert api("PATCH", path, customer, json={"status": "planned"}).status_code == 403
     answer = api("PATCH", path, staff, json={"status": "planned", "note": "June",
@@ -191,8 +179,8 @@ def test_patch_changes_status_and_area_for_staff_only(app, api, customer, staff,
 
 
 def test_merge_and_unmerge(app, api, customer, staff, make_user):
-    dup = make_idea(app, customer, "Dark mode please")
-    keep = make_idea(app, make_user(), "Night theme for the app")
+    dup = factories.idea(customer, "Dark mode please")
+    keep = factories.idea(make_user(), "Night theme for the app")
     api("POST", f"/api/v1/ideas/{dup}/vote", customer)
     path = f"/api/v1/ideas/{dup}/merge"
     assert api("POST", path, customer, json={"into": keep}).status_code == 403
@@ -213,7 +201,7 @@ def test_merge_and_unmerge(app, api, customer, staff, make_user):
 
 
 def test_proxy_vote_and_subscription(app, api, customer, staff, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     answer = api("POST", f"/api/v1/ideas/{idea_id}/proxy-votes", staff,
                  json={"email": customer.email})
     assert answer.status_code == 201 and answer.json["vote_count"] == 1
@@ -224,7 +212,7 @@ def test_proxy_vote_and_subscription(app, api, customer, staff, make_user):
 
 
 def test_session_calls_need_the_csrf_header(app, login, customer, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     browser = login(customer)
     refused = browser.client.post(f"/api/v1/ideas/{idea_id}/vote")
     assert refused.status_code == 400

@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import counting_statements, test_config
 from voice import create_app
 from voice.extensions import db
@@ -17,19 +18,6 @@ from voice.ideas.models import Comment, Idea, Vote
 from voice.loop.models import Notification
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture
-def billing(app):
-    from voice.areas.service import create_area
-
-    with app.app_context():
-        return create_area("Billing").slug
-
-
-def make_idea(app, author, title="Export invoices to PDF", description="", area=None) -> int:
-    with app.app_context():
-        return service.submit_idea(author, title, description, area).id
 
 
 def idea_count(app) -> int:
@@ -83,8 +71,8 @@ def test_submit_needs_a_sign_in(app, login):
 
 
 def test_xss_in_every_text_field_is_inert(app, login, customer, staff):
-    idea_id = make_idea(app, customer, title=f"Title {XSS}",
-                        description=f"{XSS}\n\n[click](javascript:alert(1))")
+    idea_id = factories.idea(customer, title=f"Title {XSS}",
+                             description=f"{XSS}\n\n[click](javascript:alert(1))")
     staff_browser = login(staff)
     staff_browser.post(f"/admin/ideas/{idea_id}/status",
                        data={"status-status": "planned", "status-note": f"Note {XSS}"})
@@ -111,7 +99,7 @@ def test_xss_in_every_text_field_is_inert(app, login, customer, staff):
 
 
 def test_vote_and_unvote_as_plain_form_posts(app, login, customer, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     browser = login(customer)
     response = browser.post(f"/ideas/{idea_id}/vote", data={"next": "/ideas"})
     assert response.status_code == 302 and response.headers["Location"] == "/ideas"
@@ -141,9 +129,9 @@ def test_board_cards_are_the_markup_the_card_macros_make(app, login, customer, s
     from voice.markets.service import linked_markets
 
     author = make_user()
-    voted_id = make_idea(app, author, "Open and voted for", area=billing)
-    make_idea(app, author, f"Open, not voted for {XSS}")
-    done_id = make_idea(app, author, "Done already")
+    voted_id = factories.idea(author, "Open and voted for", area=billing)
+    factories.idea(author, f"Open, not voted for {XSS}")
+    done_id = factories.idea(author, "Done already")
     with app.app_context():
         from voice.markets.service import create_market
 
@@ -185,7 +173,7 @@ def test_board_cards_are_the_markup_the_card_macros_make(app, login, customer, s
 
 
 def test_voting_on_a_closed_idea_says_so(app, login, customer, staff, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     with app.app_context():
         service.change_status(staff, idea_id, "done", "Shipped!")
     response = login(customer).post(f"/ideas/{idea_id}/vote")
@@ -195,7 +183,7 @@ def test_voting_on_a_closed_idea_says_so(app, login, customer, staff, make_user)
 
 
 def test_anonymous_vote_goes_to_sign_in(app, login, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     client = app.test_client()
     token = re.search(r'name="csrf-token" content="([^"]+)"',
                       text(client.get("/ideas"))).group(1)
@@ -207,7 +195,7 @@ def test_anonymous_vote_goes_to_sign_in(app, login, make_user):
 
 
 def test_comments_official_and_internal(app, login, customer, staff):
-    idea_id = make_idea(app, customer)
+    idea_id = factories.idea(customer)
     login(customer).post(f"/ideas/{idea_id}/comments", data={"comment-body": "Please do"})
     # A customer cannot post an internal note even by sending the field.
     login(customer).post(f"/ideas/{idea_id}/comments",
@@ -230,14 +218,14 @@ def test_comments_official_and_internal(app, login, customer, staff):
 
 
 def test_empty_comment_re_renders_the_page(app, login, customer):
-    idea_id = make_idea(app, customer)
+    idea_id = factories.idea(customer)
     response = login(customer).post(f"/ideas/{idea_id}/comments", data={"comment-body": " "})
     assert response.status_code == 400
     assert "Write a comment." in text(response)
 
 
 def test_staff_pages_are_guarded(app, login, customer, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     for path, data in ((f"/admin/ideas/{idea_id}/status", {"status-status": "planned"}),
                        (f"/admin/ideas/{idea_id}/merge", {"merge-into": "1"}),
                        (f"/admin/ideas/{idea_id}/unmerge", {}),
@@ -252,7 +240,7 @@ def test_staff_pages_are_guarded(app, login, customer, make_user):
 
 
 def test_status_change_through_the_page_notifies_the_customer(app, login, customer, staff):
-    idea_id = make_idea(app, customer)
+    idea_id = factories.idea(customer)
     response = login(staff).post(f"/admin/ideas/{idea_id}/status", data={
         "status-status": "planned", "status-note": "Coming in **May**."})
     assert response.status_code == 302
@@ -266,8 +254,8 @@ def test_status_change_through_the_page_notifies_the_customer(app, login, custom
 
 
 def test_merge_redirects_and_unmerge_through_the_pages(app, login, customer, staff, make_user):
-    dup = make_idea(app, customer, "Dark mode please")
-    keep = make_idea(app, make_user(), "Night theme for the app")
+    dup = factories.idea(customer, "Dark mode please")
+    keep = factories.idea(make_user(), "Night theme for the app")
     with app.app_context():
         service.cast_vote(customer, dup)
     staff_browser = login(staff)
@@ -292,7 +280,7 @@ def test_merge_redirects_and_unmerge_through_the_pages(app, login, customer, sta
 
 
 def test_staff_hide_a_comment_and_vote_on_behalf(app, login, customer, staff, make_user):
-    idea_id = make_idea(app, make_user())
+    idea_id = factories.idea(make_user())
     login(customer).post(f"/ideas/{idea_id}/comments", data={"comment-body": "Rude words"})
     with app.app_context():
         comment_id = db.session.scalar(select(Comment.id))
@@ -313,7 +301,7 @@ def test_staff_hide_a_comment_and_vote_on_behalf(app, login, customer, staff, ma
 
 
 def test_area_change_by_staff(app, login, staff, customer, billing):
-    idea_id = make_idea(app, customer)
+    idea_id = factories.idea(customer)
     response = login(staff).post(f"/admin/ideas/{idea_id}/area", data={"area-area": billing})
     assert response.status_code == 302
     assert "Billing" in text(login().get(f"/ideas/{idea_id}"))
@@ -323,8 +311,8 @@ def test_area_change_by_staff(app, login, staff, customer, billing):
 
 def test_csv_export_has_the_counts_and_defuses_formulas(app, login, staff, make_user):
     author, voter = make_user(), make_user()
-    first = make_idea(app, author, "=HYPERLINK(\"http://evil\") idea")
-    make_idea(app, author, "Second idea here")
+    first = factories.idea(author, "=HYPERLINK(\"http://evil\") idea")
+    factories.idea(author, "Second idea here")
     with app.app_context():
         service.cast_vote(voter, first)
     response = login(staff).get("/admin/ideas/export.csv")
@@ -340,8 +328,8 @@ def test_csv_export_has_the_counts_and_defuses_formulas(app, login, staff, make_
 
 
 def test_list_filters_search_and_bad_filters(app, login, customer, make_user, billing):
-    mine = make_idea(app, customer, "Export invoices to PDF", area=billing)
-    make_idea(app, make_user(), "Dark mode in the mobile app")
+    mine = factories.idea(customer, "Export invoices to PDF", area=billing)
+    factories.idea(make_user(), "Dark mode in the mobile app")
     browser = login(customer)
     assert "Dark mode" in text(browser.get("/ideas"))
     searched = text(browser.get("/ideas?q=invoices"))
@@ -357,8 +345,8 @@ def test_list_filters_search_and_bad_filters(app, login, customer, make_user, bi
 
 
 def test_activity_page(app, login, customer, staff, make_user):
-    other = make_idea(app, make_user(), "Dark mode in the mobile app")
-    make_idea(app, customer, "Export invoices to PDF")
+    other = factories.idea(make_user(), "Dark mode in the mobile app")
+    factories.idea(customer, "Export invoices to PDF")
     with app.app_context():
         service.cast_vote(customer, other)
         service.change_status(staff, other, "planned", "")
@@ -377,12 +365,12 @@ def test_list_page_and_api_cost_the_same_queries_for_3_or_30_ideas(app, login, c
                                                                    make_user, billing):
     authors = [make_user() for _ in range(3)]
     for index in range(3):
-        make_idea(app, authors[index], f"Idea number {index}", area=billing)
+        factories.idea(authors[index], f"Idea number {index}", area=billing)
     browser = login(customer)
     small_page = count_queries(app, lambda: browser.get("/ideas?per_page=50"))
     small_api = count_queries(app, lambda: browser.get("/api/v1/ideas?per_page=50"))
     for index in range(3, 30):
-        make_idea(app, authors[index % 3], f"Idea number {index}")
+        factories.idea(authors[index % 3], f"Idea number {index}")
         with app.app_context():
             service.cast_vote(customer, index + 1)
     large_page = count_queries(app, lambda: browser.get("/ideas?per_page=50"))

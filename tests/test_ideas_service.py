@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import run_in_threads
+from tests.factories import idea as submit
 from voice.errors import Conflict, Forbidden, Invalid, NotFound
 from voice.extensions import db
 from voice.ideas import ranking, service
@@ -20,26 +22,20 @@ from voice.ideas.models import (
     StatusChange,
     Vote,
 )
+from voice.ideas.service import counters, submitting
 from voice.loop.models import Notification
 
 
 @pytest.fixture
 def areas(app):
-    from voice.areas.service import create_area
-
-    with app.app_context():
-        return {area.slug: area.id for area in
-                (create_area("Billing"), create_area("Mobile app"))}
+    return {area.slug: area.id for area in
+            (factories.area("Billing"), factories.area("Mobile app"))}
 
 
 @pytest.fixture
 def ctx(app):
     with app.app_context():
         yield
-
-
-def submit(user, title="Export invoices to PDF", description="", area=None):
-    return service.submit_idea(user, title, description, area).id
 
 
 def vote_rows(idea_id=None) -> set[tuple[int, int]]:
@@ -185,10 +181,10 @@ def test_bump_sets_the_score_from_the_counts_it_finds(ctx, make_user):
 
     idea_id = submit(make_user())
     with write_transaction():
-        idea = service._lock_idea(idea_id)
+        idea = counters.lock_idea(idea_id)
         db.session.execute(update(Idea).where(Idea.id == idea_id).values(vote_count=5)
                            .execution_options(synchronize_session=False))
-        assert service._bump(idea, votes=1) == 6
+        assert counters.bump(idea, votes=1) == 6
         assert idea.vote_count == 6
     stored, expected = hot_of(idea_id)
     assert stored == expected == ranking.hot_score(6, 0, db.session.get(Idea, idea_id).created_at)
@@ -486,7 +482,7 @@ def test_internal_notes_and_hidden_comments(ctx, make_user, staff):
 def test_trending_order_on_a_fixed_clock(ctx, make_user, monkeypatch):
     start = datetime(2026, 3, 1, 12, 0, 0)
     clock = {"now": start}
-    monkeypatch.setattr(service, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr(submitting, "utcnow", lambda: clock["now"])
     author = make_user()
     voters = [make_user() for _ in range(12)]
     clock["now"] = start

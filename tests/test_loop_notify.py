@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from voice.accounts.models import User
 from voice.database import write_transaction
 from voice.extensions import db
 from voice.loop import service
-from voice.loop.models import MailPreference, Notification, OutboxMail
+from voice.loop.models import MailPreference, Notification
+from voice.mail import OutboxMail
+
+# Notifications made here: the loop's notify, with this file's kind and subject.
+notify = partial(factories.notifications, kind="idea_status_changed",
+                 subject="Your idea is planned")
 
 
 def count(app, model, **where) -> int:
@@ -20,12 +27,6 @@ def count(app, model, **where) -> int:
         for name, value in where.items():
             stmt = stmt.where(getattr(model, name) == value)
         return db.session.scalar(stmt)
-
-
-def notify(app, users, kind="idea_status_changed", subject="Your idea is planned", **kwargs):
-    with app.app_context(), write_transaction():
-        users = [db.session.get(User, user.id) if user else None for user in users]
-        return [n.id for n in service.notify(users, kind=kind, subject=subject, **kwargs)]
 
 
 # --- notify and the caller's transaction ------------------------------------------------
@@ -51,7 +52,7 @@ def test_notify_never_commits_by_itself(app, customer):
         db.session.rollback()
     assert count(app, Notification) == 0 and count(app, OutboxMail) == 0
 
-    notify(app, [customer], kind="case_reply", subject="Hi", body="Body", link="/ideas/3")
+    notify([customer], kind="case_reply", subject="Hi", body="Body", link="/ideas/3")
     assert count(app, Notification, user_id=customer.id, kind="case_reply") == 1
     with app.app_context():
         mail = db.session.scalar(select(OutboxMail))
@@ -67,19 +68,19 @@ def test_notify_tells_each_active_user_once(app, make_user):
     first, second, gone = make_user(), make_user(), make_user()
     with app.app_context():
         accounts.set_active(gone.id, False)
-    notify(app, [first, second, first, None, gone])
+    notify([first, second, first, None, gone])
     assert count(app, Notification) == 2
     assert count(app, OutboxMail) == 2
     assert count(app, Notification, user_id=gone.id) == 0
 
 
 def test_notify_without_mail_writes_only_the_notice(app, customer):
-    notify(app, [customer], mail=False)
+    notify([customer], mail=False)
     assert count(app, Notification) == 1 and count(app, OutboxMail) == 0
 
 
 def test_a_long_subject_is_cut_to_fit_and_kept_on_one_line(app, customer):
-    notify(app, [customer], subject="Line one\nline two " + "x" * 300)
+    notify([customer], subject="Line one\nline two " + "x" * 300)
     with app.app_context():
         mail = db.session.scalar(select(OutboxMail))
         notice = db.session.scalar(select(Notification))
@@ -115,17 +116,17 @@ def test_mail_follows_the_users_preferences(app, make_user):
     muted, listening = make_user(), make_user()
     with app.app_context():
         service.set_preferences(db.session.get(User, muted.id), {"market_result": False})
-    notify(app, [muted, listening], kind="market_resolved", subject="Market resolved")
+    notify([muted, listening], kind="market_resolved", subject="Market resolved")
     assert count(app, Notification) == 2  # in-app: always
     assert count(app, OutboxMail, user_id=muted.id) == 0
     assert count(app, OutboxMail, user_id=listening.id) == 1
 
-    notify(app, [muted], kind="idea_status_changed")  # another category: still on
-    notify(app, [muted], kind="brand_new_kind")  # unknown kinds: on by default
+    notify([muted], kind="idea_status_changed")  # another category: still on
+    notify([muted], kind="brand_new_kind")  # unknown kinds: on by default
     assert count(app, OutboxMail, user_id=muted.id) == 2
     with app.app_context():
         service.set_preferences(db.session.get(User, muted.id), {"other": False})
-    notify(app, [muted], kind="brand_new_kind")
+    notify([muted], kind="brand_new_kind")
     assert count(app, OutboxMail, user_id=muted.id) == 2
 
 
@@ -171,7 +172,7 @@ def unsubscribe_path(app, user, category) -> str:
 
 
 def test_the_unsubscribe_link_in_a_mail_works_without_signing_in(app, login, customer):
-    notify(app, [customer], kind="comment_created", subject="New comment")
+    notify([customer], kind="comment_created", subject="New comment")
     with app.app_context():
         mail = db.session.scalar(select(OutboxMail))
     path = re.search(r"/unsubscribe/[\w.-]+", mail.body_text).group(0)
@@ -212,7 +213,7 @@ def test_a_tampered_unsubscribe_link_changes_nothing(app, login, make_user):
 
 
 def test_mark_one_read_with_a_plain_form(app, login, customer):
-    first, second = notify(app, [customer]) + notify(app, [customer], subject="Second")
+    first, second = notify([customer]) + notify([customer], subject="Second")
     browser = login(customer)
     page = browser.get("/notifications").get_data(as_text=True)
     assert 'data-unread-count>2<' in page
@@ -229,8 +230,8 @@ def test_mark_one_read_with_a_plain_form(app, login, customer):
 def test_mark_all_read_and_paging(app, login, make_user, customer):
     other = make_user()
     for number in range(25):
-        notify(app, [customer], subject=f"Notice {number:02d}")
-    notify(app, [other], subject="Not yours")
+        notify([customer], subject=f"Notice {number:02d}")
+    notify([other], subject="Not yours")
     browser = login(customer)
     first = browser.get("/notifications").get_data(as_text=True)
     assert "Notice 24" in first and "Notice 05" in first and "Notice 04" not in first
@@ -247,7 +248,7 @@ def test_mark_all_read_and_paging(app, login, make_user, customer):
 
 def test_someone_elses_notification_cannot_be_marked_read_from_the_page(app, login, make_user):
     owner, intruder = make_user(), make_user()
-    [notice] = notify(app, [owner])
+    [notice] = notify([owner])
     response = login(intruder).post(f"/notifications/{notice}/read")
     assert response.status_code == 404
     assert count(app, Notification, read_at=None) == 1
@@ -258,8 +259,8 @@ def test_someone_elses_notification_cannot_be_marked_read_from_the_page(app, log
 
 def test_the_notifications_api(app, make_user, token_for):
     owner, intruder = make_user(), make_user()
-    old = notify(app, [owner], subject="Old", body="b", link="/ideas/1")[0]
-    new = notify(app, [owner], subject="New")[0]
+    old = notify([owner], subject="Old", body="b", link="/ideas/1")[0]
+    new = notify([owner], subject="New")[0]
     headers = token_for(owner)
     client = app.test_client()
 

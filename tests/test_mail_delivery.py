@@ -14,6 +14,7 @@ import socket
 import threading
 from datetime import timedelta
 from email import policy
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,13 +22,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import run_in_threads
-from voice.accounts.models import User
 from voice.clock import utcnow
-from voice.database import write_transaction
 from voice.extensions import db
-from voice.loop import mailer, service
-from voice.loop.models import Notification, OutboxMail
+from voice.loop.models import Notification
+from voice.mail import OutboxMail
+from voice.mail import delivery as mailer
+from voice.mail import smtp as transports
 
 BASE_URL = "https://voice.example.org"
 MAIL_FROM = "Voice <voice@example.org>"
@@ -115,11 +117,10 @@ def clock(monkeypatch):
     return fake
 
 
-def notify(app, users, kind="case_reply", subject="Your feedback got a reply",
-           body="Thanks for telling us.", link="/ideas/1"):
-    with app.app_context(), write_transaction():
-        users = [db.session.get(User, user.id) for user in users]
-        service.notify(users, kind=kind, subject=subject, body=body, link=link)
+# Notifications made here: the loop's notify, with this file's kind, subject, body, link.
+notify = partial(factories.notifications, kind="case_reply",
+                 subject="Your feedback got a reply", body="Thanks for telling us.",
+                 link="/ideas/1")
 
 
 def mails(app) -> list[OutboxMail]:
@@ -143,7 +144,7 @@ def deliver(app, **kwargs) -> mailer.DeliveryReport:
 def test_a_case_reply_reaches_the_customer_in_app_and_as_a_multipart_mail(
     app, customer, smtp, login
 ):
-    notify(app, [customer], subject="Re: <b>your</b> feedback",
+    notify([customer], subject="Re: <b>your</b> feedback",
            body="We fixed it.\n<script>alert(1)</script>\n\nThanks & regards", link="/ideas/7")
 
     report = deliver(app)
@@ -185,7 +186,7 @@ def test_a_case_reply_reaches_the_customer_in_app_and_as_a_multipart_mail(
     response = login().client.post(urlsplit(url).path)
     assert response.status_code == 200
     assert "Replies to your feedback" in response.get_data(as_text=True)
-    notify(app, [customer], subject="Another reply")
+    notify([customer], subject="Another reply")
     assert len(mails(app)) == 1  # no new mail
     with app.app_context():
         assert db.session.scalar(select(func.count(Notification.id))) == 2  # still in-app
@@ -196,7 +197,7 @@ def test_smtp_credentials_from_the_url_are_used(app, customer):
     port = free_port()
     with SmtpServer(port, inbox, authenticator=inbox.authenticate, auth_require_tls=False):
         app.config["SMTP_URL"] = f"smtp://mailer%40example.org:s%3Acret@127.0.0.1:{port}"
-        notify(app, [customer])
+        notify([customer])
         assert deliver(app).sent == 1
     assert inbox.logins == [("mailer@example.org", "s:cret")]
     assert len(inbox.messages) == 1
@@ -210,7 +211,7 @@ def test_a_server_that_is_down_keeps_the_mail_and_it_is_retried_with_backoff(
 ):
     port = free_port()  # nobody listens here yet
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}?timeout=5"
-    notify(app, [customer])
+    notify([customer])
 
     first = deliver(app)
     assert (first.sent, first.retried, first.failed) == (0, 1, 0)
@@ -250,7 +251,7 @@ def test_the_backoff_doubles_up_to_its_cap(app):
 
 def test_after_the_last_attempt_a_mail_is_failed_and_left_alone(app, customer, clock):
     app.config.update(SMTP_URL=f"smtp://127.0.0.1:{free_port()}?timeout=5", MAIL_MAX_ATTEMPTS=3)
-    notify(app, [customer])
+    notify([customer])
     statuses = []
     for _ in range(3):
         deliver(app)
@@ -267,7 +268,7 @@ def test_a_refused_recipient_fails_at_once_and_the_batch_goes_on(app, make_user,
     inbox = Inbox(refuse={bad.email})
     with SmtpServer(free_port(), inbox) as server:
         app.config["SMTP_URL"] = f"smtp://127.0.0.1:{server.port}"
-        notify(app, [bad, good])
+        notify([bad, good])
         report = deliver(app)
     assert (report.sent, report.failed, report.retried) == (1, 1, 0)
     by_address = {row.to_address: row for row in mails(app)}
@@ -278,7 +279,7 @@ def test_a_refused_recipient_fails_at_once_and_the_batch_goes_on(app, make_user,
 
 
 def test_a_crashed_senders_claim_is_taken_over_after_the_timeout(app, customer, smtp, clock):
-    notify(app, [customer])
+    notify([customer])
     with app.app_context():
         [stuck] = mailer.claim_due("crashed-worker", 10)
     assert mails(app)[0].status == "sending"
@@ -302,7 +303,7 @@ def test_a_crashed_senders_claim_is_taken_over_after_the_timeout(app, customer, 
 def test_concurrent_senders_deliver_each_mail_exactly_once(app, make_user, smtp, senders):
     users = [make_user() for _ in range(3)]
     for number in range(12):
-        notify(app, users, subject=f"Update {number}")  # 36 mails
+        notify(users, subject=f"Update {number}")  # 36 mails
     ids = {row.id for row in mails(app)}
     assert len(ids) == 36
 
@@ -324,7 +325,7 @@ def test_concurrent_senders_deliver_each_mail_exactly_once(app, make_user, smtp,
 
 
 def test_mail_send_without_smtp_logs_each_mail_and_marks_it_logged(app, customer):
-    notify(app, [customer], subject="Your idea is planned")
+    notify([customer], subject="Your idea is planned")
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 0, result.output
     assert "Subject: Your idea is planned" in result.output
@@ -345,10 +346,10 @@ def test_mail_send_refuses_a_malformed_smtp_url(app):
 
 
 def test_the_log_transport_writes_the_plain_text(app, customer):
-    notify(app, [customer], body="Body line")
+    notify([customer], body="Body line")
     stream = io.StringIO()
     with app.app_context():
-        report = mailer.deliver_due(mailer.LogTransport(stream))
+        report = mailer.deliver_due(transports.LogTransport(stream))
     assert report.logged == 1
     assert "Body line" in stream.getvalue()
     assert f"List-Unsubscribe: <{BASE_URL}/unsubscribe/" in stream.getvalue()
@@ -366,14 +367,14 @@ def test_the_log_transport_writes_the_plain_text(app, customer):
     ],
 )
 def test_parse_smtp_url(url, expected):
-    s = mailer.parse_smtp_url(url)
+    s = transports.parse_smtp_url(url)
     assert (s.host, s.port, s.username, s.password, s.implicit_tls, s.starttls) == expected
 
 
 def test_parse_smtp_url_empty_and_wrong():
-    assert mailer.parse_smtp_url("") is None
+    assert transports.parse_smtp_url("") is None
     with pytest.raises(ValueError):
-        mailer.parse_smtp_url("mailto:someone@example.org")
+        transports.parse_smtp_url("mailto:someone@example.org")
 
 
 def test_the_mail_loop_delivers_in_the_background_and_stops_on_sigterm(
@@ -385,7 +386,7 @@ def test_the_mail_loop_delivers_in_the_background_and_stops_on_sigterm(
     import sys
     import time
 
-    notify(app, [customer], subject="Delivered by the loop")
+    notify([customer], subject="Delivered by the loop")
     env = dict(os.environ, VOICE_DATABASE_URL=database_urls[backend],
                VOICE_SECRET_KEY="test-secret", VOICE_SMTP_URL="", FLASK_APP="voice")
     loop = subprocess.Popen(

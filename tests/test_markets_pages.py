@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from voice.accounts.models import User
 from voice.extensions import db
 from voice.markets import service
@@ -15,11 +16,8 @@ from voice.markets.models import Market, Trade
 
 @pytest.fixture
 def market(app, staff):
-    with app.app_context():
-        created = service.create_market(staff, "Will offline mode ship by March?", ["Yes", "No"],
-                                        liquidity=100, description="**Resolves** on 1 April.")
-        view = service.get_market(created.id)
-        return {"id": created.id, "yes": view.outcomes[0].id, "no": view.outcomes[1].id}
+    made = factories.market(staff, description="**Resolves** on 1 April.")
+    return {"id": made.id, "yes": made.outcomes[0], "no": made.outcomes[1]}
 
 
 def text(response) -> str:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, inspect, select
 
+from tests import factories
 from tests.conftest import run_in_threads
 from voice.accounts.models import User
 from voice.clock import utcnow
@@ -20,14 +21,6 @@ from voice.loop.models import Notification
 from voice.markets import service
 from voice.markets.models import LedgerEntry, Market, MarketEvent, Outcome, Position, Trade
 from voice.markets.service import parse_shares, price_trade
-
-
-def new_market(app, staff, outcomes=("Yes", "No"), liquidity=100, **kwargs):
-    with app.app_context():
-        market = service.create_market(staff, "Will offline mode ship by March?", list(outcomes),
-                                       liquidity=liquidity, **kwargs)
-        outcome_ids = [o.id for o in service.get_market(market.id).outcomes]
-        return market.id, outcome_ids
 
 
 def balance(app, user) -> int:
@@ -56,7 +49,7 @@ def test_customers_get_the_starting_grant_staff_do_not(app, customer, staff, adm
 
 
 def test_create_market_records_b_outcomes_and_the_first_price_point(app, staff):
-    market_id, outcome_ids = new_market(app, staff, outcomes=("A", "B", "C"), liquidity="250.5")
+    market_id, outcome_ids = factories.market(staff, outcomes=("A", "B", "C"), liquidity="250.5")
     with app.app_context():
         view = service.get_market(market_id)
         assert view.market.liquidity == 25_050
@@ -108,7 +101,7 @@ def test_only_staff_create_markets(app, customer):
 
 
 def test_wording_is_editable_only_before_the_first_trade(app, staff, customer):
-    market_id, outcome_ids = new_market(app, staff)
+    market_id, outcome_ids = factories.market(staff)
     with app.app_context():
         service.edit_market(staff, market_id, question="Will offline mode ship by April?",
                             outcomes=["Ships", "Slips"], description="New words")
@@ -129,7 +122,7 @@ def test_wording_is_editable_only_before_the_first_trade(app, staff, customer):
 
 
 def test_buying_ten_shares_costs_5_13(app, staff, customer):
-    market_id, (yes, no) = new_market(app, staff)
+    market_id, (yes, no) = factories.market(staff)
     with app.app_context():
         result = service.trade(customer.id, market_id, yes, shares=10 * 1_000_000)
         assert result.trade.cost == 513  # 5.124948 rounded up
@@ -144,7 +137,7 @@ def test_buying_ten_shares_costs_5_13(app, staff, customer):
 
 
 def test_spending_ten_buys_19_090282_shares(app, staff, customer):
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     with app.app_context():
         result = service.trade(customer.id, market_id, yes, spend=1000)
         # 19.090283 exactly would cost 10.000000...; rounded down to the millionth
@@ -154,7 +147,7 @@ def test_spending_ten_buys_19_090282_shares(app, staff, customer):
 
 
 def test_buy_then_sell_back_loses_the_rounding(app, staff, customer):
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     with app.app_context():
         service.trade(customer.id, market_id, yes, shares=10_000_000)
         sold = service.trade(customer.id, market_id, yes, sell_all=True)
@@ -168,7 +161,7 @@ def test_buy_then_sell_back_loses_the_rounding(app, staff, customer):
 
 
 def test_a_partial_sale_realises_profit_on_average_cost(app, staff, make_user):
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     alice, bob = make_user(), make_user()
     with app.app_context():
         service.trade(alice.id, market_id, yes, shares=20_000_000)
@@ -192,8 +185,8 @@ def expect_refusal(app, error_type, code, **trade_kwargs):
 
 
 def test_trade_refusals_change_nothing(app, staff, customer, make_user):
-    market_id, (yes, no) = new_market(app, staff)
-    other_id, (other_yes, _) = new_market(app, staff)
+    market_id, (yes, no) = factories.market(staff)
+    other_id, (other_yes, _) = factories.market(staff)
     base = {"user_id": customer.id, "market_id": market_id}
     expect_refusal(app, Invalid, "invalid_outcome", outcome_id=other_yes, shares=1_000_000,
                    **base)
@@ -224,14 +217,14 @@ def test_trade_refusals_change_nothing(app, staff, customer, make_user):
 
 
 def test_buying_beyond_the_balance_is_refused(app, staff, customer):
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     # 2000 shares at b=100 cost ≈ 2000 − 69.3 points: more than the 1,000 granted
     expect_refusal(app, Conflict, "insufficient_balance", user_id=customer.id,
                    market_id=market_id, outcome_id=yes, shares=2_000 * 1_000_000)
 
 
 def test_price_moved_carries_a_fresh_quote(app, staff, make_user):
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     alice, bob = make_user(), make_user()
     with app.app_context():
         first = service.quote(market_id, yes, shares=10_000_000)
@@ -263,7 +256,7 @@ def test_share_counts_are_exact_to_the_millionth():
 
 def test_no_trade_after_close_time_or_settlement(app, staff, customer):
     closes = utcnow() + timedelta(hours=1)
-    market_id, (yes, _no) = new_market(app, staff, closes_at=closes)
+    market_id, (yes, _no) = factories.market(staff, closes_at=closes)
     expect_refusal(app, Conflict, "market_not_open", user_id=customer.id, market_id=market_id,
                    outcome_id=yes, shares=1_000_000, now=closes + timedelta(seconds=1))
     with app.app_context():
@@ -278,7 +271,7 @@ def test_no_trade_after_close_time_or_settlement(app, staff, customer):
 
 
 def test_resolve_pays_each_winning_share_one_point(app, staff, make_user):
-    market_id, (yes, no) = new_market(app, staff)
+    market_id, (yes, no) = factories.market(staff)
     alice, bob = make_user(), make_user()
     with app.app_context():
         a = service.trade(alice.id, market_id, yes, shares=30_500_000)
@@ -310,8 +303,8 @@ def test_resolve_pays_each_winning_share_one_point(app, staff, make_user):
 
 
 def test_resolve_refuses_an_outcome_of_another_market_and_customers(app, staff, customer):
-    market_id, _ids = new_market(app, staff)
-    _other, (other_yes, _) = new_market(app, staff)
+    market_id, _ids = factories.market(staff)
+    _other, (other_yes, _) = factories.market(staff)
     with app.app_context():
         with pytest.raises(Invalid):
             service.resolve_market(staff, market_id, other_yes)
@@ -321,8 +314,8 @@ def test_resolve_refuses_an_outcome_of_another_market_and_customers(app, staff, 
 
 
 def test_void_refunds_net_spend_and_claws_back_profit(app, staff, make_user):
-    market_id, (yes, no) = new_market(app, staff)
-    second_id, (second_yes, _) = new_market(app, staff, liquidity=1000)
+    market_id, (yes, no) = factories.market(staff)
+    second_id, (second_yes, _) = factories.market(staff, liquidity=1000)
     alice, bob, carol = make_user(), make_user(), make_user()
     with app.app_context():
         a_buy = service.trade(alice.id, market_id, yes, shares=100_000_000)
@@ -414,7 +407,7 @@ def test_round_trips_of_any_sequence_leave_the_maker_whole(trades, liquidity):
 
 
 def test_concurrent_traders_lose_nothing(app, staff, make_user):
-    market_id, (yes, no, later) = new_market(app, staff, outcomes=("Yes", "No", "Later"))
+    market_id, (yes, no, later) = factories.market(staff, outcomes=("Yes", "No", "Later"))
     traders = [make_user() for _ in range(14)]
     outcome_ids = [yes, no, later]
 
@@ -449,7 +442,7 @@ def test_concurrent_traders_lose_nothing(app, staff, make_user):
 
 
 def test_concurrent_sells_cannot_oversell(app, staff, customer):
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     with app.app_context():
         service.trade(customer.id, market_id, yes, shares=5_000_000)
 
@@ -468,7 +461,7 @@ def test_concurrent_sells_cannot_oversell(app, staff, customer):
 def test_one_trader_on_many_markets_at_once(app, staff, customer):
     """Trades on different markets run side by side and meet on the trader's row: none
     may lose another's change of the balance or read a position from before it."""
-    markets = [new_market(app, staff) for _ in range(8)]
+    markets = [factories.market(staff) for _ in range(8)]
 
     def work(i: int):
         market_id, (yes, no) = markets[i]
@@ -522,7 +515,7 @@ def test_a_trade_is_two_reads_and_seven_writes(app, staff, customer):
     from tests.conftest import counting_statements
     from voice import signals
 
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     expected = ["SELECT markets.", "SELECT users.", "INSERT INTO trades",
                 "INSERT INTO ledger_entries", "UPDATE users", "UPDATE markets",
                 "UPDATE market_outcomes", "INSERT INTO positions",
@@ -538,7 +531,7 @@ def test_a_trade_is_two_reads_and_seven_writes(app, staff, customer):
 
 
 def test_the_trade_returned_is_the_row_written(app, staff, customer):
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     with app.app_context():
         result = service.trade(customer.id, market_id, yes, spend=250)
         assert inspect(result.trade).detached  # complete, so reading it sends nothing
@@ -554,7 +547,7 @@ def test_a_trade_inside_an_enclosing_transaction_updates_what_it_loaded(app, sta
     that transaction had already loaded (the user, the outcome, the position, the market)."""
     from voice.database import write_transaction
 
-    market_id, (yes, _no) = new_market(app, staff)
+    market_id, (yes, _no) = factories.market(staff)
     with app.app_context():
         service.trade(customer.id, market_id, yes, shares=3_000_000)
         with write_transaction():
@@ -580,7 +573,7 @@ def test_a_trade_sees_what_its_enclosing_transaction_changed(app, staff, custome
     database before the trade reads the balance, and are not overwritten after it."""
     from voice.database import write_transaction
 
-    market_id, (yes, _no) = new_market(app, staff, liquidity=10_000)
+    market_id, (yes, _no) = factories.market(staff, liquidity=10_000)
     with app.app_context():
         with write_transaction():
             user = db.session.get(User, customer.id)
@@ -607,7 +600,7 @@ def count_queries(app):
 
 
 def test_positions_and_leaderboard(app, staff, make_user):
-    market_id, (yes, no) = new_market(app, staff)
+    market_id, (yes, no) = factories.market(staff)
     alice, bob, _carol = make_user(), make_user(), make_user()
     with app.app_context():
         a = service.trade(alice.id, market_id, yes, shares=50_000_000)
@@ -635,8 +628,8 @@ def test_linked_markets_in_one_query(app, staff):
         db.session.add_all(ideas)
         db.session.commit()
         idea_ids = [i.id for i in ideas]
-    first, (yes, _) = new_market(app, staff, idea_id=idea_ids[0])
-    second, _ids = new_market(app, staff, outcomes=("A", "B", "C"), idea_id=idea_ids[1])
+    first, (yes, _) = factories.market(staff, idea_id=idea_ids[0])
+    second, _ids = factories.market(staff, outcomes=("A", "B", "C"), idea_id=idea_ids[1])
     with app.app_context():
         counter, stop = count_queries(app)
         linked = service.linked_markets(idea_ids)
@@ -658,7 +651,7 @@ def test_the_trade_list_total_is_the_markets_counter_and_matches_its_trades(
 
     from voice.markets.models import Trade
 
-    market_id, outcomes = new_market(app, staff)
+    market_id, outcomes = factories.market(staff)
     buyers = [make_user() for _ in range(3)]
     with app.app_context():
         for n in range(7):
@@ -672,3 +665,104 @@ def test_the_trade_list_total_is_the_markets_counter_and_matches_its_trades(
         assert listing.total == stored
         assert len(listing.items) == 5
         assert len(service.market_trades(market_id, 2, 5).items) == stored - 5
+
+
+# --- one rule of who may trade, one writer of the books -----------------------------------------
+
+
+def test_who_may_trade_is_decided_by_the_service(app, staff, customer):
+    from flask_login import AnonymousUserMixin
+
+    market_id, (yes, _no) = factories.market(staff)
+    with app.app_context():
+        view = service.get_market(market_id)
+        shown = db.session.get(User, customer.id)
+        assert service.may_trade(shown, view)
+        assert not service.may_trade(db.session.get(User, staff.id), view)
+        assert not service.may_trade(AnonymousUserMixin(), view)
+        assert not service.may_trade(None, view)
+        service.resolve_market(staff, market_id, yes)
+        settled = service.get_market(market_id)
+        assert not service.may_trade(db.session.get(User, customer.id), settled)
+        with pytest.raises(Conflict) as refused:
+            service.quote(market_id, yes, shares=1_000_000)  # no quote on a settled market
+        assert refused.value.code == "market_not_open"
+
+
+def test_a_settlement_inside_an_enclosing_transaction_updates_what_it_loaded(
+        app, staff, make_user):
+    """Resolution writes through the same Core writer as a trade: the objects an
+    enclosing transaction had loaded show the payout and the settled position."""
+    from voice.database import write_transaction
+
+    market_id, (yes, _no) = factories.market(staff)
+    alice = make_user()
+    with app.app_context():
+        bought = service.trade(alice.id, market_id, yes, shares=4_000_000)
+        with write_transaction():
+            user = db.session.get(User, alice.id)
+            position = db.session.scalar(select(Position).where(Position.user_id == alice.id))
+            market = db.session.get(Market, market_id)
+            before = (user.balance, market.maker_balance)
+            service.resolve_market(db.session.get(User, staff.id), market_id, yes)
+            assert (user.balance, market.maker_balance) == (before[0] + 400,
+                                                            before[1] - 400)
+            assert (position.shares, position.settled_shares, position.cost_basis,
+                    position.realised) == (0, 4_000_000, 0, 400 - bought.trade.cost)
+    assert books(app).balanced
+
+
+def test_resolution_writes_each_kind_of_row_once(app, staff, make_user):
+    """Positions, ledger rows and balances of every trader in one statement each."""
+    from tests.conftest import counting_statements
+
+    market_id, (yes, no) = factories.market(staff)
+    traders = [make_user() for _ in range(4)]
+    with app.app_context():
+        for n, trader in enumerate(traders):
+            service.trade(trader.id, market_id, (yes, no)[n % 2], shares=2_000_000)
+    with counting_statements(app) as statements, app.app_context():
+        service.resolve_market(staff, market_id, yes)
+    for table in ("INSERT INTO ledger_entries", "UPDATE users", "INSERT INTO positions"):
+        assert sum(s.startswith(table) for s in statements) == 1, (table, statements)
+    assert not any(s.startswith("UPDATE positions") for s in statements), statements
+    assert books(app).balanced
+
+
+def test_the_grant_is_connected_once_by_the_hooks(app):
+    from voice import signals
+    from voice.markets import hooks
+
+    hooks.connect()
+    hooks.connect()
+    receivers = [r() if callable(r) and not hasattr(r, "__code__") else r
+                 for r in signals.user_registered.receivers.values()]
+    assert [r for r in receivers if r is service.grant_starting_balance] == [
+        service.grant_starting_balance]
+
+
+# --- the pure core: position arithmetic -------------------------------------------------------
+
+
+def test_position_changes_of_a_trade_a_resolution_and_a_void():
+    from voice.markets import money
+
+    buy = price_trade([0, 0], 10_000, 0, shares=10_000_000)
+    held = money.Holding(shares=10_000_000, cost_basis=buy.cost)
+    assert money.traded(buy, money.Holding()) == money.PositionChange(
+        shares=10_000_000, cost_basis=buy.cost, net_spend=buy.cost)
+    sale = price_trade([10_000_000, 0], 10_000, 0, shares=-4_000_000)
+    removed = buy.cost * 4 // 10
+    assert money.traded(sale, held) == money.PositionChange(
+        shares=-4_000_000, cost_basis=-removed, realised=-sale.cost - removed,
+        net_spend=sale.cost)
+    assert money.resolved(held, 1_000) == money.PositionChange(
+        shares=-10_000_000, cost_basis=-buy.cost, realised=1_000 - buy.cost,
+        settled_shares=10_000_000)
+    after_sales = money.Holding(shares=2, cost_basis=1, realised=40)
+    assert money.voided(after_sales, shortfall=7) == money.PositionChange(
+        shares=-2, cost_basis=-1, realised=7 - 40, settled_shares=2)
+    plan = money.void_plan({1: 500, 2: -300, 3: -900, 4: 0}, {2: 1_000, 3: 200})
+    assert (plan.refunds, plan.clawbacks, plan.shortfalls) == ({1: 500}, {2: 300, 3: 200},
+                                                               {3: 700})
+    assert (plan.refunded, plan.clawed, plan.unrecovered) == (500, 500, 700)

@@ -6,8 +6,11 @@ import re
 
 import pytest
 
+from tests import factories
 from tests.conftest import PASSWORD, counting_statements
 from voice.pagecache import TOKEN_PLACEHOLDER, PageCache
+
+DESCRIPTION = "Described well enough."  # of every idea made here
 
 
 @pytest.fixture
@@ -28,13 +31,6 @@ def clock(app) -> FakeClock:
     fake = FakeClock()
     app.extensions["voice_page_cache"].clock = fake
     return fake
-
-
-def submit(app, author, title: str) -> int:
-    from voice.ideas import service
-
-    with app.app_context():
-        return service.submit_idea(author, title, "Described well enough.").id
 
 
 def meta_token(page: str) -> str:
@@ -80,10 +76,10 @@ def test_the_token_is_stored_as_a_placeholder():
 
 def test_anonymous_visitors_share_a_page_until_it_ages_out(app, make_user, clock):
     author = make_user()
-    submit(app, author, "Dark mode for the reports")
+    factories.idea(author, "Dark mode for the reports", DESCRIPTION)
     first = app.test_client().get("/ideas").get_data(as_text=True)
     assert "Dark mode for the reports" in first
-    submit(app, author, "Export to spreadsheets")
+    factories.idea(author, "Export to spreadsheets", DESCRIPTION)
 
     second = app.test_client().get("/ideas").get_data(as_text=True)
     assert "Export to spreadsheets" not in second  # the stored page, a moment old
@@ -94,7 +90,7 @@ def test_anonymous_visitors_share_a_page_until_it_ages_out(app, make_user, clock
 
 
 def test_a_stored_page_is_served_without_touching_the_database(app, make_user, clock):
-    submit(app, make_user(), "Dark mode for the reports")
+    factories.idea(make_user(), "Dark mode for the reports", DESCRIPTION)
     client = app.test_client()
     assert client.get("/ideas?sort=trending").status_code == 200
     with counting_statements(app) as statements:
@@ -105,34 +101,34 @@ def test_a_stored_page_is_served_without_touching_the_database(app, make_user, c
 
 def test_each_address_is_its_own_page(app, make_user, clock):
     author = make_user()
-    submit(app, author, "Dark mode for the reports")
+    factories.idea(author, "Dark mode for the reports", DESCRIPTION)
     app.test_client().get("/ideas?sort=top")
-    submit(app, author, "Export to spreadsheets")
+    factories.idea(author, "Export to spreadsheets", DESCRIPTION)
     assert "Export to spreadsheets" in app.test_client().get("/ideas?sort=new").get_data(
         as_text=True)
 
 
 def test_signed_in_users_always_see_a_fresh_page(app, make_user, login, clock):
     author = make_user()
-    submit(app, author, "Dark mode for the reports")
+    factories.idea(author, "Dark mode for the reports", DESCRIPTION)
     app.test_client().get("/ideas")  # stored for anonymous visitors
-    submit(app, author, "Export to spreadsheets")
+    factories.idea(author, "Export to spreadsheets", DESCRIPTION)
     browser = login(make_user())
     assert "Export to spreadsheets" in browser.get("/ideas").get_data(as_text=True)
 
 
 def test_api_tokens_are_never_answered_from_the_cache(app, make_user, token_for, clock):
     author = make_user()
-    submit(app, author, "Dark mode for the reports")
+    factories.idea(author, "Dark mode for the reports", DESCRIPTION)
     app.test_client().get("/ideas")
-    submit(app, author, "Export to spreadsheets")
+    factories.idea(author, "Export to spreadsheets", DESCRIPTION)
     page = app.test_client().get("/ideas", headers=token_for(make_user()))
     assert "Export to spreadsheets" in page.get_data(as_text=True)
 
 
 def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(app, make_user, clock):
     user = make_user()
-    submit(app, user, "Dark mode for the reports")
+    factories.idea(user, "Dark mode for the reports", DESCRIPTION)
     first, second = app.test_client(), app.test_client()
     token_one = meta_token(first.get("/ideas").get_data(as_text=True))
     cached = second.get("/ideas").get_data(as_text=True)
@@ -152,7 +148,7 @@ def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(app, make_user, 
 
 
 def test_a_visitor_with_a_message_waiting_sees_it(app, make_user, clock):
-    submit(app, make_user(), "Dark mode for the reports")
+    factories.idea(make_user(), "Dark mode for the reports", DESCRIPTION)
     app.test_client().get("/ideas")  # stored
     visitor = app.test_client()
     with visitor.session_transaction() as session:
@@ -163,7 +159,7 @@ def test_a_visitor_with_a_message_waiting_sees_it(app, make_user, clock):
 
 
 def test_a_stored_page_keeps_the_security_headers(app, make_user, clock):
-    submit(app, make_user(), "Dark mode for the reports")
+    factories.idea(make_user(), "Dark mode for the reports", DESCRIPTION)
     app.test_client().get("/ideas")
     answer = app.test_client().get("/ideas")
     assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
@@ -173,7 +169,7 @@ def test_a_stored_page_keeps_the_security_headers(app, make_user, clock):
 def test_only_found_pages_are_stored(app, make_user, clock):
     assert app.test_client().get("/ideas/999").status_code == 404
     assert len(app.extensions["voice_page_cache"]) == 0
-    idea_id = submit(app, make_user(), "Dark mode for the reports")
+    idea_id = factories.idea(make_user(), "Dark mode for the reports", DESCRIPTION)
     assert app.test_client().get(f"/ideas/{idea_id}").status_code == 200
     assert len(app.extensions["voice_page_cache"]) == 1
 
@@ -181,7 +177,7 @@ def test_only_found_pages_are_stored(app, make_user, clock):
 def test_the_cache_can_be_turned_off(app, make_user, clock):
     app.config["PAGE_CACHE_SECONDS"] = 0
     author = make_user()
-    submit(app, author, "Dark mode for the reports")
+    factories.idea(author, "Dark mode for the reports", DESCRIPTION)
     app.test_client().get("/ideas")
-    submit(app, author, "Export to spreadsheets")
+    factories.idea(author, "Export to spreadsheets", DESCRIPTION)
     assert "Export to spreadsheets" in app.test_client().get("/ideas").get_data(as_text=True)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import PASSWORD, run_in_threads
 from voice.accounts.models import User
 from voice.extensions import db
-from voice.loop.models import OutboxMail
+from voice.mail import OutboxMail
 
 NEW_PASSWORD = "a-brand-new-password"
 BASE_URL = "https://voice.example.org"

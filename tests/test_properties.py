@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from voice.errors import ServiceError
 from voice.extensions import db
+from voice.surveys.scales import SCALES
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -218,7 +219,6 @@ SURVEY = [{"kind": "nps", "prompt": "Recommend?"}, {"kind": "csat", "prompt": "H
           {"kind": "single_choice", "prompt": "Plan?", "choices": ["Free", "Pro"]},
           {"kind": "multi_choice", "prompt": "Use?", "choices": ["Web", "App", "API"]},
           {"kind": "text", "prompt": "Why?"}]
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
 ANSWER = st.one_of(
     st.integers(-3, 13), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
     st.booleans(), st.none(), st.sampled_from(["Free", "Pro", "free", "Web", "", " "]),

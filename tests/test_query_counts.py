@@ -15,6 +15,7 @@ import os
 
 import pytest
 
+from tests import factories
 from tests.conftest import counting_statements
 
 
@@ -48,24 +49,6 @@ def test_healthz_is_one_query(app, client):
 # --- ideas --------------------------------------------------------------------------------
 
 
-def make_ideas(app, people, count: int) -> list[int]:
-    from voice.areas.service import create_area
-    from voice.ideas import service
-
-    with app.app_context():
-        areas = [create_area(f"Area {n}").slug for n in range(3)]
-        ids = []
-        for n in range(count):
-            author = people["customers"][n % len(people["customers"])]
-            idea = service.submit_idea(author, f"Idea number {n} about exports",
-                                       f"Description {n}", areas[n % 3])
-            ids.append(idea.id)
-        for n, idea_id in enumerate(ids):
-            for voter in people["customers"][: n % 4]:
-                service.cast_vote(voter, idea_id)
-    return ids
-
-
 # anonymous /ideas?sort=trending: the page with its total (one query), areas, linked markets
 IDEA_LIST_PAGE = 3
 IDEA_LIST_API = 2  # anonymous /api/v1/ideas?sort=trending: the page with its total, markets
@@ -75,7 +58,11 @@ IDEA_LIST_API_SIGNED_IN = 3
 
 @pytest.mark.parametrize("count", [3, 25])
 def test_idea_list_first_page(app, client, people, count):
-    make_ideas(app, people, count)
+    customers = people["customers"]
+    areas = [factories.area(f"Area {n}").slug for n in range(3)]
+    for n in range(count):
+        factories.idea(customers[n % 4], f"Idea number {n} about exports", f"Description {n}",
+                       areas[n % 3], voters=customers[: n % 4])
     page = statements_of(app, client, "GET", "/ideas?sort=trending")
     assert len(page) == IDEA_LIST_PAGE, page
     api = statements_of(app, client, "GET", "/api/v1/ideas?sort=trending")
@@ -92,7 +79,9 @@ UNVOTE = 4  # token's user, lock the idea, delete, counters and hot score
 
 
 def test_vote_toggle(app, client, people):
-    idea_id = make_ideas(app, people, 1)[0]
+    area = factories.area("Area 0").slug
+    idea_id = factories.idea(people["customers"][0], "Idea number 0 about exports",
+                             "Description 0", area)
     headers = people["tokens"][3]
     path = f"/api/v1/ideas/{idea_id}/vote"
     statements_of(app, client, "POST", path, headers=people["tokens"][2])  # first signal:
@@ -138,15 +127,6 @@ def test_survey_response(app, client, people, backend):
 # --- markets ------------------------------------------------------------------------------
 
 
-def make_market(app, people) -> tuple[int, list[int]]:
-    from voice.markets import service
-
-    with app.app_context():
-        market = service.create_market(people["staff"], "Will exports ship by June?",
-                                       ["Yes", "No", "Later"], liquidity=100)
-        return market.id, [o.id for o in service.get_market(market.id).outcomes]
-
-
 # the token's user, the market with its outcomes (locked), the user with the position
 # (locked), trade, both ledger rows (one statement), balance, maker and counters, q,
 # position upsert, price point, routing's version token; nothing read back.
@@ -154,7 +134,8 @@ TRADE = {"sqlite": 11, "postgresql": 11}
 
 
 def test_trade(app, client, people, backend):
-    market_id, outcomes = make_market(app, people)
+    market_id, outcomes = factories.market(people["staff"], ("Yes", "No", "Later"),
+                                           question="Will exports ship by June?")
     path = f"/api/v1/markets/{market_id}/trades"
     statements_of(app, client, "POST", path, expect=201, headers=people["tokens"][0],
                   json={"outcome_id": outcomes[0], "shares": 2})
@@ -172,7 +153,8 @@ MARKET_PAGE = 5  # market + outcomes, chart count + points, trades page (total: 
 def test_market_page_does_not_grow_with_trades(app, client, people):
     from voice.markets import service
 
-    market_id, outcomes = make_market(app, people)
+    market_id, outcomes = factories.market(people["staff"], ("Yes", "No", "Later"),
+                                           question="Will exports ship by June?")
     counts = []
     for trades in (1, 30):
         with app.app_context():

@@ -153,3 +153,73 @@ def test_only_routes_with_a_limit_do_the_limiter_bookkeeping(app, customer):
     assert {"api.create_token", "api.trade", "api.submit_response", "markets.trade",
             "accounts.login"} <= endpoints
     assert "ideas.index" not in endpoints and "api.vote" not in endpoints
+
+
+def test_trades_share_one_counter_between_page_and_api(app, login, make_user, token_for):
+    """60 a minute in all: the market page's form and the API draw on one budget."""
+    from voice.markets import service
+    from voice.markets.models import Trade
+
+    staff, trader = make_user("staff"), make_user("customer")
+    with app.app_context():
+        market_id = service.create_market(staff, "Will one counter hold?", ["Yes", "No"],
+                                          liquidity=1000).id
+    client = app.test_client()
+    outcome = client.get(f"/api/v1/markets/{market_id}").json["outcomes"][0]["id"]
+    headers = token_for(trader)
+    statuses = [client.post(f"/api/v1/markets/{market_id}/trades",
+                            json={"outcome_id": outcome, "spend": 0.01},
+                            headers=headers).status_code for _ in range(59)]
+    browser = login(trader)
+    form = {"outcome_id": outcome, "action": "buy_spend", "amount": "0.01"}
+    statuses.append(browser.post(f"/markets/{market_id}/trade", data=form).status_code)
+    statuses.append(browser.post(f"/markets/{market_id}/trade", data=form).status_code)
+    statuses.append(client.post(f"/api/v1/markets/{market_id}/trades",
+                                json={"outcome_id": outcome, "spend": 0.01},
+                                headers=headers).status_code)
+    assert statuses == [201] * 59 + [302, 429, 429]
+    assert rows(app, Trade) == 60
+
+
+def test_survey_answers_share_one_counter_between_page_and_api(app, login, make_user,
+                                                                token_for):
+    """30 a minute in all, refused answers included: the page and the API share them."""
+    from voice.surveys import service
+    from voice.surveys.models import Response
+
+    staff, customer = make_user("staff"), make_user("customer")
+    with app.app_context():
+        survey = service.create_survey(staff, "One counter", status="open", questions=[
+            {"kind": "text", "prompt": "Anything to add?", "required": False}])
+        survey_id, question_id = survey.id, survey.questions[0].id
+    client = app.test_client()
+    headers = token_for(customer)
+    body = {"answers": {str(question_id): "Once"}}
+    statuses = [client.post(f"/api/v1/surveys/{survey_id}/responses", json=body,
+                            headers=headers).status_code for _ in range(29)]
+    browser = login(customer)
+    form = {f"q{question_id}": "Again"}
+    statuses.append(browser.post(f"/surveys/{survey_id}", data=form).status_code)
+    statuses.append(browser.post(f"/surveys/{survey_id}", data=form).status_code)
+    statuses.append(client.post(f"/api/v1/surveys/{survey_id}/responses", json=body,
+                                headers=headers).status_code)
+    assert statuses[:29] == [201] + [409] * 28
+    assert statuses[29] != 429
+    assert statuses[30:] == [429, 429]
+    assert rows(app, Response) == 1
+
+
+def test_signing_in_shares_one_counter_between_page_and_token_call(app, login, customer):
+    """Ten sign-in tries a minute per address, on the login page and the token call
+    together: a client cannot get twenty by alternating."""
+    client = app.test_client()
+    wrong = {"email": customer.email, "password": "not-the-password"}
+    api = [client.post("/api/v1/tokens", json=wrong).status_code for _ in range(5)]
+    browser = login()
+    token = browser.csrf_token()
+    pages = [browser.client.post("/login", data={**wrong, "csrf_token": token}).status_code
+             for _ in range(5)]
+    assert api == [401] * 5
+    assert 429 not in pages
+    assert browser.client.post("/login", data={**wrong, "csrf_token": token}).status_code == 429
+    assert client.post("/api/v1/tokens", json=wrong).status_code == 429

@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import func, select
 
-from tests.test_surveys_service import EVERY_KIND
+from tests.factories import EVERY_KIND
 from voice.extensions import db
 from voice.surveys.models import Answer, Response
 
@@ -58,7 +58,7 @@ def test_create_refuses_bad_bodies(app, token_for, staff):
         ({"questions": "nps"}, "invalid_question"),
         ({"status": "closed"}, "invalid_status"),
         ({"anonymous": "yes"}, "invalid_survey"),
-        ({"area": 7}, "invalid_area"),
+        ({"area": 7}, "unknown_area"),
         ({"closes_at": "tomorrow"}, "invalid_survey"),
     ]
     for body, code in cases:

@@ -11,7 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import counting_statements, run_in_threads
+from tests.factories import EVERY_KIND, good_answers
+from tests.factories import question_ids as qids
 from voice import signals
 from voice.admin import service as admin_service
 from voice.clock import utcnow
@@ -19,40 +22,6 @@ from voice.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from voice.extensions import db
 from voice.surveys import service
 from voice.surveys.models import Answer, Response, Survey, Tally, UsedResponseToken
-
-EVERY_KIND = [
-    {"kind": "nps", "prompt": "How likely are you to recommend us to a friend?"},
-    {"kind": "csat", "prompt": "How satisfied are you?"},
-    {"kind": "ces", "prompt": "How easy was it?", "required": False},
-    {"kind": "rating", "prompt": "Rate the app", "required": False},
-    {"kind": "single_choice", "prompt": "Which plan?", "choices": ["Free", "Pro", "Team"]},
-    {"kind": "multi_choice", "prompt": "What do you use?", "required": False,
-     "choices": ["Editor", "Reports", "API"]},
-    {"kind": "text", "prompt": "Anything else?", "required": False},
-]
-
-
-def make_survey(actor, questions=None, **details):
-    details.setdefault("title", "Quarterly check-in")
-    details.setdefault("status", "open")
-    return service.create_survey(actor, questions=questions or EVERY_KIND, **details)
-
-
-def qids(survey) -> dict[str, int]:
-    return {q.kind: q.id for q in survey.questions}
-
-
-def good_answers(survey, **overrides) -> dict[int, object]:
-    ids = qids(survey)
-    answers = {ids["nps"]: 9, ids["csat"]: 4, ids["ces"]: 2, ids["rating"]: 5,
-               ids["single_choice"]: "Pro", ids["multi_choice"]: ["Editor", "API"],
-               ids["text"]: "Lovely."}
-    for kind, value in overrides.items():
-        if value is None:
-            answers.pop(ids[kind])
-        else:
-            answers[ids[kind]] = value
-    return answers
 
 
 def assert_counts_exact(survey_id: int) -> None:
@@ -86,7 +55,7 @@ def counts() -> tuple[int, int, int]:
 
 def test_create_a_draft_with_every_kind(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff, status="draft", description="Tell us.")
+        survey = factories.survey(staff, status="draft", description="Tell us.")
         assert survey.status == "draft"
         assert [q.position for q in survey.questions] == [1, 2, 3, 4, 5, 6, 7]
         assert [q.kind for q in survey.questions] == [q["kind"] for q in EVERY_KIND]
@@ -96,7 +65,7 @@ def test_create_a_draft_with_every_kind(app, staff, customer):
         with pytest.raises(NotFound):
             service.get_survey(survey.id, customer)
         with pytest.raises(Forbidden):
-            make_survey(customer)
+            factories.survey(customer)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +84,7 @@ def test_create_a_draft_with_every_kind(app, staff, customer):
 def test_bad_questions_are_refused(app, staff, question, field):
     with app.app_context():
         with pytest.raises(Invalid) as refused:
-            make_survey(staff, questions=[question])
+            factories.survey(staff, questions=[question])
         assert refused.value.field == field
         assert db.session.scalar(select(func.count(Survey.id))) == 0
 
@@ -124,19 +93,19 @@ def test_survey_details_are_checked(app, staff):
     now = utcnow()
     with app.app_context():
         with pytest.raises(Invalid) as refused:
-            make_survey(staff, title="  ")
+            factories.survey(staff, title="  ")
         assert refused.value.field == "title"
         with pytest.raises(Invalid) as refused:
-            make_survey(staff, opens_at=now, closes_at=now - timedelta(hours=1))
+            factories.survey(staff, opens_at=now, closes_at=now - timedelta(hours=1))
         assert refused.value.field == "closes_at"
         with pytest.raises(Invalid) as refused:
-            make_survey(staff, area_slug="no-such-area")
+            factories.survey(staff, area_slug="no-such-area")
         assert refused.value.field == "area"
 
 
 def test_draft_questions_are_added_edited_moved_and_removed(app, staff):
     with app.app_context():
-        survey = make_survey(staff, questions=EVERY_KIND[:2], status="draft")
+        survey = factories.survey(staff, questions=EVERY_KIND[:2], status="draft")
         first, second = survey.questions
         third = service.add_question(staff, survey.id, "single_choice", "Plan?", True,
                                      ["A", "B"])
@@ -160,11 +129,11 @@ def test_publish_needs_a_question_and_a_future_close(app, staff):
         with pytest.raises(Invalid) as refused:
             service.publish_survey(staff, empty.id)
         assert refused.value.code == "no_questions"
-        past = make_survey(staff, status="draft",
-                           closes_at=utcnow() - timedelta(days=1))
+        past = factories.survey(staff, status="draft",
+                                closes_at=utcnow() - timedelta(days=1))
         with pytest.raises(Invalid):
             service.publish_survey(staff, past.id)
-        survey = make_survey(staff, status="draft")
+        survey = factories.survey(staff, status="draft")
         assert service.publish_survey(staff, survey.id).status == "open"
         with pytest.raises(Conflict):
             service.publish_survey(staff, survey.id)
@@ -178,7 +147,7 @@ def test_publish_needs_a_question_and_a_future_close(app, staff):
 
 def test_a_published_survey_keeps_its_results_intact(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff, anonymous=False)
+        survey = factories.survey(staff, anonymous=False)
         ids = qids(survey)
         service.submit_response(survey.id, customer, good_answers(survey))
         # wording edits are fine
@@ -211,7 +180,7 @@ def test_a_published_survey_keeps_its_results_intact(app, staff, customer):
 
 def test_duplicate_copies_questions_but_not_answers(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff, description="Intro")
+        survey = factories.survey(staff, description="Intro")
         service.submit_response(survey.id, customer, good_answers(survey))
         copy = service.duplicate_survey(staff, survey.id)
         assert copy.id != survey.id and copy.status == "draft"
@@ -238,7 +207,7 @@ def test_duplicate_copies_questions_but_not_answers(app, staff, customer):
 )
 def test_each_kind_refuses_bad_values_and_stores_nothing(app, staff, customer, kind, bad):
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         with pytest.raises(service.AnswersInvalid) as refused:
             service.submit_response(survey.id, customer, good_answers(survey, **{kind: bad}))
         assert refused.value.code == "invalid_answer"
@@ -255,7 +224,7 @@ def test_each_kind_refuses_bad_values_and_stores_nothing(app, staff, customer, k
 )
 def test_each_kind_takes_its_edge_values(app, staff, customer, kind, edge):
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         response = service.submit_response(survey.id, customer,
                                            good_answers(survey, **{kind: edge}))
         stored = db.session.scalar(select(Answer).where(
@@ -267,7 +236,7 @@ def test_each_kind_takes_its_edge_values(app, staff, customer, kind, edge):
 
 def test_missing_required_answers_are_named(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         ids = qids(survey)
         answers = good_answers(survey, nps=None, single_choice=None, text="   ")
         with pytest.raises(service.AnswersInvalid) as refused:
@@ -286,8 +255,8 @@ def test_missing_required_answers_are_named(app, staff, customer):
 
 def test_answers_to_another_surveys_questions_are_refused(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff)
-        other = make_survey(staff, title="Other")
+        survey = factories.survey(staff)
+        other = factories.survey(staff, title="Other")
         answers = good_answers(survey)
         answers[qids(other)["text"]] = "sneaky"
         with pytest.raises(Invalid) as refused:
@@ -303,12 +272,12 @@ def test_answers_to_another_surveys_questions_are_refused(app, staff, customer):
 def test_draft_closed_and_out_of_window_surveys_take_no_answers(app, staff, customer):
     now = utcnow()
     with app.app_context():
-        draft = make_survey(staff, status="draft")
-        closed = make_survey(staff)
+        draft = factories.survey(staff, status="draft")
+        closed = factories.survey(staff)
         service.close_survey(staff, closed.id)
-        later = make_survey(staff, opens_at=now + timedelta(days=1))
-        ended = make_survey(staff, opens_at=now - timedelta(days=3),
-                            closes_at=now + timedelta(days=1))
+        later = factories.survey(staff, opens_at=now + timedelta(days=1))
+        ended = factories.survey(staff, opens_at=now - timedelta(days=3),
+                                 closes_at=now + timedelta(days=1))
         for survey in (draft, closed, later):
             with pytest.raises(Conflict) as refused:
                 service.submit_response(survey.id, customer, good_answers(survey))
@@ -326,7 +295,7 @@ def test_draft_closed_and_out_of_window_surveys_take_no_answers(app, staff, cust
 
 def test_identified_surveys_take_one_response_per_customer(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         first = service.submit_response(survey.id, customer, good_answers(survey))
         assert first.user_id == customer.id
         with pytest.raises(service.AlreadyResponded) as refused:
@@ -344,7 +313,7 @@ def test_identified_surveys_take_one_response_per_customer(app, staff, customer)
 
 def test_identified_double_submit_under_threads_keeps_one(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         answers = good_answers(survey)
 
     results = run_in_threads(
@@ -360,7 +329,7 @@ def test_identified_double_submit_under_threads_keeps_one(app, staff, customer):
 
 def test_anonymous_surveys_store_no_user_and_spend_each_token_once(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True)
+        survey = factories.survey(staff, anonymous=True)
         with pytest.raises(Invalid) as refused:
             service.submit_response(survey.id, customer, good_answers(survey))
         assert refused.value.code == "token_required"
@@ -379,7 +348,7 @@ def test_anonymous_surveys_store_no_user_and_spend_each_token_once(app, staff, c
         # a new browser session may answer; a forged or foreign token may not
         other = service.response_token(survey.id, "another-session")
         service.submit_response(survey.id, None, good_answers(survey), anonymous_token=other)
-        second_survey = make_survey(staff, anonymous=True, title="Other")
+        second_survey = factories.survey(staff, anonymous=True, title="Other")
         foreign = service.response_token(second_survey.id, "browser-session-nonce")
         for bad in (foreign, token[:-2] + "xx", "garbage"):
             with pytest.raises(Invalid) as refused:
@@ -394,7 +363,7 @@ def test_anonymous_surveys_store_no_user_and_spend_each_token_once(app, staff, c
 
 def test_one_anonymous_token_used_concurrently_counts_once(app, staff):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True)
+        survey = factories.survey(staff, anonymous=True)
         answers = good_answers(survey)
         token = service.response_token(survey.id, "one-session")
 
@@ -411,7 +380,7 @@ def test_one_anonymous_token_used_concurrently_counts_once(app, staff):
 
 def test_many_anonymous_responses_at_once_lose_no_tally(app, staff):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True)
+        survey = factories.survey(staff, anonymous=True)
         answers = good_answers(survey)
 
     def answer(i):
@@ -429,7 +398,7 @@ def test_many_anonymous_responses_at_once_lose_no_tally(app, staff):
 
 def test_a_refused_answer_leaves_the_token_unspent(app, staff):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True)
+        survey = factories.survey(staff, anonymous=True)
         token = service.response_token(survey.id, "one-session")
         with pytest.raises(service.AnswersInvalid):
             service.submit_response(survey.id, None, good_answers(survey, nps=11),
@@ -447,7 +416,7 @@ def test_a_refused_answer_leaves_the_token_unspent(app, staff):
 
 def test_the_returned_response_needs_no_query(app, staff, customer):
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         response = service.submit_response(survey.id, customer, good_answers(survey))
         with counting_statements(app) as statements:
             seen = (response.id, response.survey_id, response.user_id, response.created_at)
@@ -483,7 +452,7 @@ def test_responses_to_one_survey_overlap_on_postgresql(app, staff, backend):
         # routing's first signal creates the triage team; two first signals would
         # queue on its unique name, which is not what this test is about
         admin_service.ensure_defaults()
-        survey = make_survey(staff, anonymous=True)
+        survey = factories.survey(staff, anonymous=True)
         answers = good_answers(survey)
         tokens = [service.response_token(survey.id, f"s{i}") for i in range(2)]
     first_inside, second_done = threading.Event(), threading.Event()
@@ -519,7 +488,7 @@ def test_closing_waits_for_the_responses_in_flight(app, staff):
     """A close that starts while a response is in its transaction waits for it: the
     response is stored and counted, and the survey is closed after it."""
     with app.app_context():
-        survey = make_survey(staff, anonymous=True)
+        survey = factories.survey(staff, anonymous=True)
         answers = good_answers(survey)
         token = service.response_token(survey.id, "s")
     first_inside, close_started, close_done = (threading.Event(), threading.Event(),
@@ -569,7 +538,7 @@ def test_a_response_sends_the_signal_inside_its_transaction(app, staff, customer
                      db.session().in_transaction()))
 
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         with signals.survey_response_submitted.connected_to(listener):
             response = service.submit_response(survey.id, customer, good_answers(survey))
         assert seen == [(response.id, survey.id, sorted(qids(survey).values()), True)]
@@ -580,7 +549,7 @@ def test_a_failing_subscriber_undoes_the_response(app, staff, customer):
         raise RuntimeError("routing failed")
 
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         with signals.survey_response_submitted.connected_to(boom), pytest.raises(RuntimeError):
             service.submit_response(survey.id, customer, good_answers(survey))
         assert counts() == (0, 0, 0)
@@ -590,19 +559,9 @@ def test_a_failing_subscriber_undoes_the_response(app, staff, customer):
 # --- results ------------------------------------------------------------------------------
 
 
-def answer_many(survey, scores: list[dict], start: datetime | None = None):
-    """Anonymous responses, one per dict (kind -> value), a day apart from ``start``."""
-    start = start or utcnow() - timedelta(days=len(scores))
-    for number, values in enumerate(scores):
-        token = service.response_token(survey.id, f"n{number}")
-        answers = {qids(survey)[kind]: value for kind, value in values.items()}
-        service.submit_response(survey.id, None, answers, anonymous_token=token,
-                                submitted_at=start + timedelta(days=number))
-
-
 def test_results_against_hand_computed_values(app, staff):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
+        survey = factories.survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
         rows = [
             {"nps": 10, "csat": 5, "ces": 1, "single_choice": "Pro",
              "multi_choice": ["Editor", "API"], "text": "Great"},
@@ -611,7 +570,7 @@ def test_results_against_hand_computed_values(app, staff):
             {"nps": 6, "csat": 2, "single_choice": "Team", "text": "Slow exports"},
             {"nps": 0, "csat": 1, "rating": 3, "single_choice": "Free"},
         ]
-        answer_many(survey, rows)
+        factories.anonymous_responses(survey, rows)
         results = service.survey_results(survey.id)
         assert results["responses"] == 5
         by_kind = {q["kind"]: q for q in results["questions"]}
@@ -638,8 +597,8 @@ def test_results_against_hand_computed_values(app, staff):
 
 def test_tallies_match_a_rebuild_from_the_answers(app, staff):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
-        answer_many(survey, [
+        survey = factories.survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
+        factories.anonymous_responses(survey, [
             {"nps": n % 11, "csat": 1 + n % 5, "single_choice": ["Free", "Pro"][n % 2],
              "multi_choice": [["Editor"], ["API", "Reports"]][n % 2], "text": f"t{n}"}
             for n in range(30)
@@ -660,7 +619,7 @@ def test_tallies_match_a_rebuild_from_the_answers(app, staff):
 
 def test_weekly_nps_trend(app, staff):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
+        survey = factories.survey(staff, anonymous=True, opens_at=datetime(2025, 1, 1))
         # Monday 3 Mar 2025: 10, 10, 0 -> 2 promoters, 1 detractor of 3: NPS 33.3
         # the week of 10 Mar: nothing; the week of 17 Mar (Wednesday 19th): 6 -> -100
         for moment, score in [(datetime(2025, 3, 3, 9), 10), (datetime(2025, 3, 9, 23), 10),
@@ -677,17 +636,17 @@ def test_weekly_nps_trend(app, staff):
         assert [p["score"] for p in points] == [33.3, None, -100.0]
         # var = 2/3 + 1/3 - (1/3)^2 = 8/9; 1.96 * sqrt(8/27) * 100 = 106.7
         assert points[0]["margin_of_error"] == 106.7
-        no_nps = make_survey(staff, questions=[EVERY_KIND[1]], title="CSAT only")
+        no_nps = factories.survey(staff, questions=[EVERY_KIND[1]], title="CSAT only")
         assert service.nps_trend(no_nps.id) == {"question_id": None, "points": []}
 
 
 def test_text_answers_are_searchable_and_paged(app, staff):
     with app.app_context():
-        survey = make_survey(staff, anonymous=True)
+        survey = factories.survey(staff, anonymous=True)
         texts = ["Exports are slow", "Love the editor", "slow sync on mobile",
                  "100% happy", "Fine"] * 3
-        answer_many(survey, [{"nps": 9, "csat": 4, "single_choice": "Pro", "text": t}
-                             for t in texts])
+        factories.anonymous_responses(survey, [
+            {"nps": 9, "csat": 4, "single_choice": "Pro", "text": t} for t in texts])
         question = qids(survey)["text"]
         first = service.text_answers(survey.id, question, per_page=4)
         assert first.total == 15 and first.pages == 4
@@ -704,7 +663,7 @@ def test_text_answers_are_searchable_and_paged(app, staff):
 
 def test_csv_export_has_every_response(app, staff, customer, make_user):
     with app.app_context():
-        survey = make_survey(staff)
+        survey = factories.survey(staff)
         service.submit_response(survey.id, customer, good_answers(survey))
         other = make_user()
         service.submit_response(survey.id, other, good_answers(
@@ -719,3 +678,69 @@ def test_csv_export_has_every_response(app, staff, customer, make_user):
         assert rows[2][2:] == [str(other.id), "9", "4", "", "5", "Pro", "Editor; API",
                                "'=HYPERLINK(\"evil\")"]
         assert rows[1][1].endswith("Z")
+
+
+# --- who may read results, and the shared rules (issue 12) --------------------------------
+
+
+def test_results_reads_check_staff_in_the_service(app, staff, customer):
+    with app.app_context():
+        survey = factories.survey(staff)
+        service.submit_response(survey.id, customer, good_answers(survey))
+        text = qids(survey)["text"]
+        reads = [
+            lambda actor: service.survey_results(survey.id, actor=actor),
+            lambda actor: service.nps_trend(survey.id, actor=actor),
+            lambda actor: service.text_answers(survey.id, text, actor=actor),
+            lambda actor: service.export_csv(survey.id, actor=actor),
+            lambda actor: service.survey_report(actor, survey.id),
+        ]
+        for read in reads:
+            for outsider in (customer, None):
+                with pytest.raises(Forbidden) as refused:
+                    read(outsider)
+                assert refused.value.code == "forbidden"
+            assert read(staff)
+        # the check comes before the lookup: an outsider learns nothing of other ids
+        with pytest.raises(Forbidden):
+            service.survey_results(999_999, actor=customer)
+        with pytest.raises(NotFound):
+            service.survey_results(999_999, actor=staff)
+        # an in-process caller passing no actor (benchmarks, tests) reads as before
+        assert service.survey_results(survey.id) == service.survey_results(survey.id,
+                                                                            actor=staff)
+
+
+def test_an_unknown_area_is_unknown_area(app, staff):
+    with app.app_context():
+        with pytest.raises(Invalid) as refused:
+            factories.survey(staff, area_slug="no-such-area")
+        assert (refused.value.code, refused.value.field) == ("unknown_area", "area")
+        survey = factories.survey(staff, status="draft")
+        with pytest.raises(Invalid) as refused:
+            service.update_survey(staff, survey.id, survey.title, "", False, "nope", None,
+                                  None)
+        assert (refused.value.code, refused.value.field) == ("unknown_area", "area")
+
+
+def test_csv_export_defuses_every_formula_lead(app, staff, customer, make_user):
+    with app.app_context():
+        survey = factories.survey(staff)
+        leads = ["=1+1", "+1", "-1", "@SUM(A1)", "|cmd", "%0A", "plain"]
+        for text in leads:
+            service.submit_response(survey.id, make_user(), good_answers(survey, text=text))
+        rows = list(csv.reader(io.StringIO(service.export_csv(survey.id, actor=staff))))
+        assert [row[-1] for row in rows[1:]] == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'|cmd",
+                                                 "'%0A", "plain"]
+
+
+def test_validate_answers_keeps_its_shape(app, staff):
+    with app.app_context():
+        survey = factories.survey(staff)
+        ids = qids(survey)
+        cleaned = service.validate_answers(list(survey.questions), {
+            str(ids["nps"]): 9, ids["csat"]: 4, ids["single_choice"]: "Pro",
+            ids["multi_choice"]: ["API", "Editor"], ids["text"]: " hi\x00 "})
+        assert [(q.kind, number, text, choices) for q, number, text, choices in cleaned] == [
+            ("nps", 9, None, None), ("csat", 4, None, None), ("single_choice", None, "Pro", None),
+            ("multi_choice", None, None, ["Editor", "API"]), ("text", None, "hi", None)]

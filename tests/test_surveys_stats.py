@@ -1,4 +1,5 @@
-"""Survey statistics against values computed by hand."""
+"""Survey statistics against values computed by hand; the scales and the answer checks
+(the pure cores voice.surveys.scales and voice.surveys.answers), exhaustively."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from voice.surveys import stats
+from voice.surveys import answers, scales, stats
 
 
 def test_nps_of_a_hundred_answers_with_its_margin_of_error():
@@ -83,3 +84,95 @@ def test_bad_inputs_are_refused():
         stats.csat([1] * 7)
     with pytest.raises(ValueError):
         stats.counts_of([11], 0, 10)
+
+
+# --- scales: the one home of the ranges and bands ------------------------------------------
+
+
+def test_scales_and_their_bands():
+    assert scales.SCALES == {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
+    assert [scales.band_of("nps", s).name for s in range(11)] == (
+        ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2)
+    assert [scales.band_of("csat", s).name for s in range(1, 6)] == [
+        "dissatisfied", "dissatisfied", "neutral", "satisfied", "satisfied"]
+    assert scales.band_of("nps", 11) is None and scales.band_of("ces", 7) is None
+    for kind, bands in scales.BANDS.items():  # the bands tile their scale exactly
+        covered = sorted(s for band in bands for s in range(band.low, band.high + 1))
+        assert covered == list(scales.scale_values(kind)), kind
+    assert [band.label for band in scales.NPS_BANDS] == [
+        "Promoters (9–10)", "Passives (7–8)", "Detractors (0–6)"]
+    assert scales.KIND_LABELS["nps"] == "Net Promoter Score (0–10)"
+    assert scales.KIND_LABELS["rating"] == "Rating (1–5 stars)"
+    assert len(scales.CSAT_WORDS) == len(scales.scale_values("csat"))
+    assert set(scales.KINDS) == {*scales.SCALE_KINDS, *scales.CHOICE_KINDS, scales.TEXT_KIND}
+    assert scales.scale_of("text") is None and not scales.is_scale("single_choice")
+
+
+def test_stats_follow_the_bands():
+    # one answer per score: detractors 0-6 (7), passives 7-8 (2), promoters 9-10 (2)
+    result = stats.nps([1] * 11)
+    assert (result.detractors, result.passives, result.promoters) == (7, 2, 2)
+    assert stats.csat([1] * 5) == pytest.approx(40.0)  # 4 and 5 of 1..5
+
+
+# --- answers: what each kind accepts --------------------------------------------------------
+
+
+OFFERED = ["Free", "Pro", "Team"]
+
+
+@pytest.mark.parametrize("kind", ["nps", "csat", "ces", "rating"])
+def test_a_scale_takes_every_whole_number_on_it_and_nothing_else(kind):
+    low, high = scales.SCALES[kind]
+    for score in range(low - 3, high + 4):
+        if low <= score <= high:
+            assert answers.accept(kind, [], score) == answers.Accepted(number=score)
+        else:
+            with pytest.raises(answers.Refused) as refused:
+                answers.accept(kind, [], score)
+            assert str(refused.value) == f"Choose a whole number from {low} to {high}."
+    for bad in (True, False, float(low), str(low), [low], None):
+        with pytest.raises(answers.Refused):
+            answers.accept(kind, [], bad)
+
+
+def test_choices_and_text():
+    assert answers.accept("single_choice", OFFERED, "Pro") == answers.Accepted(text="Pro")
+    assert answers.accept("multi_choice", OFFERED, ["Team", "Free"]).choices == ["Free", "Team"]
+    for kind, bad, message in [
+        ("single_choice", "Enterprise", "Choose one of the offered answers."),
+        ("single_choice", ["Pro"], "Choose one of the offered answers."),
+        ("multi_choice", "Pro", "Choose from the offered answers."),
+        ("multi_choice", [1], "Choose from the offered answers."),
+        ("multi_choice", ["Nope"], "Choose only from the offered answers."),
+        ("multi_choice", ["Pro", "Pro"], "Choose each answer at most once."),
+        ("text", 42, "Write your answer as text."),
+        ("text", "x" * 5001, "Keep your answer under 5,000 characters (it has 5,001)."),
+    ]:
+        with pytest.raises(answers.Refused) as refused:
+            answers.accept(kind, OFFERED, bad)
+        assert str(refused.value) == message, (kind, bad)
+    assert answers.accept("text", [], " a\x00b ") == answers.Accepted(text="ab")
+    assert answers.accept("text", [], "y" * 5000).text == "y" * 5000
+
+
+def test_blank_answers_and_required_questions():
+    for blank in (None, "", []):
+        assert all(answers.is_blank(kind, blank) for kind in scales.KINDS)
+    assert answers.is_blank("text", " \x00 \n") and not answers.is_blank("single_choice", " ")
+    assert not answers.is_blank("nps", 0)
+
+    class Asked:
+        def __init__(self, id, kind, required, choices=None):
+            self.id, self.kind, self.required, self.choices = id, kind, required, choices
+
+    questions = [Asked(1, "nps", True), Asked(2, "text", False), Asked(3, "single_choice",
+                                                                       True, OFFERED)]
+    missing = answers.check_answers(questions, {2: "   "})
+    assert missing.errors == {1: answers.MISSING, 3: answers.MISSING} and missing.missing_only
+    mixed = answers.check_answers(questions, {1: 11, 3: "Pro"})
+    assert list(mixed.errors) == [1] and not mixed.missing_only
+    fine = answers.check_answers(questions, {1: 10, 2: "", 3: "Pro"})
+    assert fine.errors == {} and [q.id for q, _ in fine.accepted] == [1, 3]
+    assert [answers.question_id(k) for k in (7, "7", "x", 7.0, True, None)] == [
+        7, 7, None, None, None, None]

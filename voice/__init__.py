@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
+    register_subscribers(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_security_headers(app)
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
 
 #: Every module that declares tables, lowest layer first.
 MODEL_MODULES = (
+    "voice.mail.models",
     "voice.accounts.models",
     "voice.areas.models",
     "voice.loop.models",
@@ -81,6 +83,7 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from voice.accounts.views import bp as accounts_bp
+    from voice.admin.public_views import bp as updates_bp
     from voice.admin.views import bp as admin_bp
     from voice.api import bp as api_bp
     from voice.ideas.views import bp as ideas_bp
@@ -90,9 +93,31 @@ def register_blueprints(app: Flask) -> None:
     from voice.surveys.views import bp as surveys_bp
 
     for blueprint in (
-        main_bp, accounts_bp, ideas_bp, surveys_bp, markets_bp, loop_bp, admin_bp, api_bp
+        main_bp, accounts_bp, ideas_bp, surveys_bp, markets_bp, loop_bp, admin_bp, updates_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_subscribers(app: Flask) -> None:
+    """Each domain's ``hooks.connect()``, lowest layer first (see voice/signals.py).
+
+    Blinker keeps one connection per receiver, so building a second app (tests, the
+    CLI) connects nothing twice. The order is the order receivers run in for a signal
+    several domains hear (the personal-data collectors).
+    """
+    from voice.accounts import hooks as accounts_hooks
+    from voice.admin import hooks as admin_hooks
+    from voice.areas import hooks as areas_hooks
+    from voice.ideas import hooks as ideas_hooks
+    from voice.loop import hooks as loop_hooks
+    from voice.mail import hooks as mail_hooks
+    from voice.markets import hooks as markets_hooks
+    from voice.surveys import hooks as surveys_hooks
+
+    for hooks in (mail_hooks, accounts_hooks, areas_hooks, loop_hooks, ideas_hooks,
+                  surveys_hooks, markets_hooks, admin_hooks):
+        hooks.connect()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -114,6 +139,12 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from voice.cli import register
+    """Every ``flask`` command and command group: users, demo, backup (voice/cli.py),
+    mail delivery (voice/mail) and the staff side's (voice/admin)."""
+    from voice import cli
+    from voice.admin.commands import admin_cli
+    from voice.mail.commands import mail_cli
 
-    register(app)
+    for command in (cli.user_cli, mail_cli, admin_cli, cli.demo, cli.demo_logins,
+                    cli.backup_command, cli.restore_command):
+        app.cli.add_command(command)

@@ -92,4 +92,4 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        return respond(status, HTTP_CODES.get(status, "error"), error.description)
+        return respond(status, HTTP_CODES.get(status, "error"), error.description or "")

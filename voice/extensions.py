@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name, get_remote_address
@@ -21,6 +23,20 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+if TYPE_CHECKING:
+    from typing import ClassVar
+
+    from sqlalchemy import Table
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase):
+        """What ``db.Model`` is, spelled so a type checker sees the declarative base."""
+
+        __table__: ClassVar[Table]  # every Voice model is a Table
+
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -51,7 +67,7 @@ def limited_endpoints(app: Flask) -> frozenset[str]:
     return found
 
 
-@limiter.request_filter
+@limiter.request_filter  # configures the limiter object made above, as Flask-Limiter documents
 def _route_has_no_limit() -> bool:
     """Let Flask-Limiter skip its bookkeeping on routes without a limit.
 

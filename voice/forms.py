@@ -20,6 +20,6 @@ def show_service_error(form: FlaskForm, error: ServiceError) -> None:
         flash(error.message, "error")
 
 
-def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+def choices(pairs: Iterable[tuple[str | int, str]]) -> list[SelectChoice]:
     """(value, label) pairs as the SelectChoice objects WTForms wants."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -67,8 +67,8 @@ class PageCache:
             return page
 
     def put(self, key: str, body: str, token: str | None) -> None:
-        has_token = bool(token) and token in body
-        if has_token:
+        has_token = token is not None and token != "" and token in body
+        if has_token and token is not None:
             body = body.replace(token, TOKEN_PLACEHOLDER)
         page = CachedPage(body=body, has_token=has_token, stored_at=self.clock())
         with self._lock:

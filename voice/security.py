@@ -49,7 +49,7 @@ def refuse_nul_bytes() -> None:
     """No input may carry a NUL character: PostgreSQL cannot store one in text (the
     driver raises, a 500) and no person types one. Refused at the edge, 400, for the
     query string, form fields and JSON bodies alike."""
-    values = [value for _key, value in request.args.items(multi=True)]
+    values: list[object] = [value for _key, value in request.args.items(multi=True)]
     values += list(request.args.keys())
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
