@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from voice import pages
 from voice.accounts.models import User
 from voice.admin import routing_cache, rules, service
 from voice.admin.models import Case
@@ -51,13 +52,13 @@ def route(signal: rules.Signal, *, title: str = "", link: str = "") -> Case | No
 
 
 def on_idea_created(idea: Any, **_extra: Any) -> None:
-    route(idea_signal(idea), link=f"/ideas/{idea.id}")
+    route(idea_signal(idea), link=pages.idea(idea.id))
 
 
 def on_idea_voted(idea: Any, user: Any = None, vote_count: int | None = None,
                   **_extra: Any) -> None:
     count = idea.vote_count if vote_count is None else vote_count
-    route(votes_signal(idea, count), link=f"/ideas/{idea.id}")
+    route(votes_signal(idea, count), link=pages.idea(idea.id))
 
 
 def on_comment_created(comment: Any, **_extra: Any) -> None:
@@ -67,7 +68,7 @@ def on_comment_created(comment: Any, **_extra: Any) -> None:
     if is_staff(author):
         return
     route(comment_signal(comment, idea_reads.idea_brief(comment.idea_id)),
-          link=f"/ideas/{comment.idea_id}#comment-{comment.id}")
+          link=pages.idea(comment.idea_id, comment_id=comment.id))
 
 
 def on_response_submitted(response: Any, survey: Any = None, answers: Any = (),
@@ -79,7 +80,7 @@ def on_response_submitted(response: Any, survey: Any = None, answers: Any = (),
         survey = survey_reads.survey_row(response.survey_id)
         kinds = survey_reads.question_kinds(response.survey_id)
     route(response_signal(response, survey, list(answers or ()), kinds),
-          link=f"/surveys/{response.survey_id}")
+          link=pages.survey(response.survey_id))
 
 
 def on_market_traded(market: Any, trade: Any = None, prices_before: Any = (),
@@ -88,4 +89,4 @@ def on_market_traded(market: Any, trade: Any = None, prices_before: Any = (),
     signal = market_signal(market, prices_before, prices_after,
                            idea.area_id if idea is not None else None,
                            occurred_at=getattr(trade, "created_at", None))
-    route(signal, link=f"/markets/{market.id}")
+    route(signal, link=pages.market(market.id))

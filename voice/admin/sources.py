@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from voice import pages
 from voice.admin.models import Case
 from voice.ideas.service import staff_reads as idea_reads
 from voice.markets.service import staff_reads as market_reads
@@ -38,7 +39,7 @@ def _idea(idea_id: int) -> dict[str, Any] | None:
     return {"title": idea.title, "text": idea.description, "status": idea.status,
             "votes": idea.vote_count, "comments": idea.comment_count,
             "author": found.author_name or ANONYMOUS, "created_at": idea.created_at,
-            "link": f"/ideas/{idea.id}"}
+            "link": pages.idea(idea.id)}
 
 
 def _comment(comment_id: int) -> dict[str, Any] | None:
@@ -48,7 +49,7 @@ def _comment(comment_id: int) -> dict[str, Any] | None:
     comment, idea = found.comment, found.idea
     return {"title": f"Comment on “{idea.title}”", "text": comment.body,
             "author": found.author_name or ANONYMOUS, "created_at": comment.created_at,
-            "link": f"/ideas/{idea.id}#comment-{comment.id}"}
+            "link": pages.idea(idea.id, comment_id=comment.id)}
 
 
 def _answer_text(answer: survey_reads.AnsweredQuestion) -> str:
@@ -67,7 +68,7 @@ def _response(response_id: int) -> dict[str, Any] | None:
                for a in found.answers]
     return {"title": found.survey.title, "text": "", "answers": answers,
             "author": found.author_name or ANONYMOUS, "created_at": found.response.created_at,
-            "link": f"/surveys/{found.survey.id}"}
+            "link": pages.survey(found.survey.id)}
 
 
 def _market(market_id: int) -> dict[str, Any] | None:
@@ -77,7 +78,7 @@ def _market(market_id: int) -> dict[str, Any] | None:
     prices = [{"label": label, "percent": round(price * 100)}
               for label, price in zip(market.labels, market.prices, strict=False)]
     return {"title": market.question, "text": market.description, "status": market.status,
-            "prices": prices, "created_at": market.created_at, "link": f"/markets/{market.id}"}
+            "prices": prices, "created_at": market.created_at, "link": pages.market(market.id)}
 
 
 _READERS: dict[str, Callable[[int], dict[str, Any] | None]] = {

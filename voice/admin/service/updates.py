@@ -11,6 +11,7 @@ list and one update) are in voice/admin/service/queries.py.
 
 from __future__ import annotations
 
+from voice import pages
 from voice.accounts.models import User
 from voice.admin import audit
 from voice.admin.models import Update, UpdateIdea
@@ -86,7 +87,7 @@ def publish_update(actor: User, title: str, body: str, idea_ids: list[int]) -> U
                 ideas.change_status(actor, idea_id, "done", f"Delivered: {title}")
         notices = notify(idea_reads.voters_and_followers(idea_ids), kind="update_published",
                          subject=f"You asked, we did: {title}"[:200],
-                         body=plain_excerpt(body, 500), link=f"/updates/{update.id}")
+                         body=plain_excerpt(body, 500), link=pages.update(update.id))
         update.notified_count = len(notices)
         audit.record(actor, "update.publish", "update", update.id,
                      f"{title} (ideas {', '.join(f'#{i}' for i in idea_ids)}; "

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictBool, StrictStr
 
+from voice import pages
 from voice.api.schemas.common import (
     AreaSlug,
     Code,
@@ -125,7 +126,7 @@ class Idea(ResponseModel):
             created_at=idea.created_at, merged_into=idea.merged_into_id,
             market_id=market.market_id if market else None,
             market_probability=float(market.probability) if market else None,
-            url=f"/ideas/{idea.id}",
+            url=pages.idea(idea.id),
         )
 
 
