@@ -65,3 +65,45 @@ def test_trade_resolve_and_payout_in_a_browser(app, page, staff, customer):
     page.get_by_role("link", name="Notifications, 1 unread").click()
     expect(page.get_by_text("Market resolved: Will offline mode ship by March?")).to_be_visible()
     assert errors == []
+
+
+def test_the_live_quote_checks_the_balance_the_holdings_and_the_number(app, page, staff,
+                                                                       customer):
+    with app.app_context():
+        market_id = service.create_market(staff, "Will the quote say what is wrong?",
+                                          ["Yes", "No"], liquidity=100).id
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, customer)
+    page.goto(f"/markets/{market_id}")
+    quote = page.locator("#quote")
+    amount = page.get_by_label("Shares, or points to spend")
+    button = page.get_by_role("button", name="Place trade")
+
+    def typed(text: str) -> None:
+        amount.fill("")
+        amount.press_sequentially(text, delay=20)
+
+    page.get_by_label("Buy for an amount").check()
+    typed("5000")
+    expect(quote).to_contain_text("more than your balance of 1,000.00 points")
+    expect(button).to_be_disabled()
+    page.get_by_label("Buy shares").check()
+    typed("5000")
+    expect(quote).to_contain_text("more than your balance of 1,000.00 points")
+    expect(button).to_be_disabled()
+    page.get_by_label("Sell shares").check()
+    typed("5")
+    expect(quote).to_contain_text("You hold no shares of Yes")
+    expect(button).to_be_disabled()
+    page.get_by_label("Buy shares").check()
+    for text, says in (("-5", "above zero"), ("abc", "is not a number"),
+                       ("10,5", "Use a point for decimals")):
+        typed(text)
+        expect(quote).to_contain_text(says)
+        expect(button).to_be_disabled()
+    typed("10")
+    expect(quote).to_contain_text("10.000000 shares of Yes cost 5.13 points")
+    expect(button).to_be_enabled()
+    # the server's refusal stays: a sale of shares not held is refused without the script
+    assert errors == []

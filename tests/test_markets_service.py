@@ -330,15 +330,17 @@ def test_void_refunds_net_spend_and_claws_back_profit(app, staff, make_user):
         left = db.session.get(User, alice.id).balance
         assert left >= 300
         service.void_market(staff, market_id, note="The question was ambiguous.")
-        assert db.session.get(User, alice.id).balance == max(0, left - profit)
+        # issue 13: the whole profit is clawed back; below zero it is a debt
+        assert db.session.get(User, alice.id).balance == left - profit
         assert db.session.get(User, bob.id).balance == 100_000
         assert db.session.get(User, carol.id).balance == 100_000
         market = db.session.get(Market, market_id)
         assert market.status == "voided"
-        assert market.unrecovered == profit - left
-        assert market.maker_balance == -market.unrecovered
+        assert market.unrecovered == 0
+        assert market.maker_balance == 0
         event_row = db.session.scalar(select(MarketEvent).where(MarketEvent.kind == "voided"))
-        assert event_row.data["unrecovered"] == profit - left
+        assert event_row.data["unrecovered"] == 0
+        assert event_row.data["debts"] == {str(alice.id): profit - left}
         assert event_row.data["refunded"] == b_buy.trade.cost + c_buy.trade.cost
         assert event_row.note == "The question was ambiguous."
         kinds = db.session.scalars(select(Notification.kind)).all()
@@ -760,9 +762,10 @@ def test_position_changes_of_a_trade_a_resolution_and_a_void():
         shares=-10_000_000, cost_basis=-buy.cost, realised=1_000 - buy.cost,
         settled_shares=10_000_000)
     after_sales = money.Holding(shares=2, cost_basis=1, realised=40)
-    assert money.voided(after_sales, shortfall=7) == money.PositionChange(
-        shares=-2, cost_basis=-1, realised=7 - 40, settled_shares=2)
+    assert money.voided(after_sales) == money.PositionChange(
+        shares=-2, cost_basis=-1, realised=-40, settled_shares=2)
+    # issue 13: clawbacks are whole; what the balance does not cover is a debt
     plan = money.void_plan({1: 500, 2: -300, 3: -900, 4: 0}, {2: 1_000, 3: 200})
-    assert (plan.refunds, plan.clawbacks, plan.shortfalls) == ({1: 500}, {2: 300, 3: 200},
-                                                               {3: 700})
-    assert (plan.refunded, plan.clawed, plan.unrecovered) == (500, 500, 700)
+    assert (plan.refunds, plan.clawbacks, plan.debts) == ({1: 500}, {2: 300, 3: 900},
+                                                          {3: 700})
+    assert (plan.refunded, plan.clawed) == (500, 1_200)

@@ -37,8 +37,11 @@ NUMBERS = st.one_of(
     st.integers(-10**30, 10**30),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, -0.0, 1e-9, 0.000001, 0.0000001, 1e308, -1e308, "1e400", "NaN",
-                     "-inf", "12.5", " 3 ", "0x10", "", "1,5", True, None, [], {}]),
+                     "-inf", "12.5", " 3 ", "0x10", "", "1,5", True, None, [], {},
+                     "1e999999999", "-1e999999999", "1e-999999999", "9" * 400]),
     st.text(max_size=12),
+    # exponents past Decimal's context (issue 13: they overflowed the parser)
+    st.builds(lambda m, e: f"{m}e{e}", st.integers(-99, 99), st.integers(-10**10, 10**10)),
 )
 
 

@@ -6,12 +6,25 @@
   const points = (n) => Number(n).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const pct = (p) => (p * 100).toFixed(1) + "%";
 
+  // What is wrong with the amount typed, or null: the quote says it, the button waits.
+  function amountProblem(raw) {
+    if (/^[+-]?\d*,\d*$/.test(raw)) return "Use a point for decimals: " + raw.replace(",", ".") + ", not " + raw + ".";
+    const number = Number(raw);
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) || !isFinite(number)) {
+      return "“" + raw + "” is not a number: type an amount like 10 or 2.5.";
+    }
+    if (number <= 0) return "Type an amount above zero.";
+    return null;
+  }
+
   function setupTrade(form) {
     const out = document.getElementById("quote");
     const amount = form.querySelector("#amount");
     const maxCost = form.querySelector("#max_cost");
     const minProceeds = form.querySelector("#min_proceeds");
+    const submit = form.querySelector("#trade-submit");
     const held = JSON.parse(form.dataset.held || "{}");
+    const balance = Number(form.dataset.balance || "0");
     const labels = {};
     form.querySelectorAll('input[name="outcome_id"]').forEach((input) => {
       labels[input.value] = input.parentElement.textContent.trim();
@@ -23,9 +36,28 @@
       return checked ? checked.value : null;
     }
 
-    function say(text, isError) {
+    // The quote's sentence; the button waits while something is wrong (or missing).
+    function say(text, isError, blocked) {
       out.textContent = text;
       out.classList.toggle("quote-error", Boolean(isError));
+      if (submit) submit.disabled = Boolean(isError || blocked);
+    }
+
+    function overBalance(cost) {
+      return "That costs " + points(cost) + " points, more than your balance of " + points(balance) + " points.";
+    }
+
+    // What the trader's own balance and holdings refuse, before asking for a price.
+    function localProblem(action, outcome, number) {
+      const mine = held[outcome] || 0;
+      if (action === "buy_spend" && number > balance) {
+        return "You cannot spend " + points(number) + " points: that is more than your balance of " + points(balance) + " points.";
+      }
+      if (action === "sell_shares" && !mine) return "You hold no shares of " + labels[outcome] + ".";
+      if (action === "sell_shares" && number > mine) {
+        return "You hold only " + mine.toFixed(6) + " shares of " + labels[outcome] + ".";
+      }
+      return null;
     }
 
     async function refresh() {
@@ -42,8 +74,9 @@
         if (!mine) { say("You hold no shares of " + labels[outcome] + ".", true); return; }
         params.set("shares", String(-mine));
       } else {
-        const number = Number(raw);
-        if (!raw || !isFinite(number) || number <= 0) { say("Type an amount to see the price."); return; }
+        if (!raw) { say("Type an amount to see the price.", false, true); return; }
+        const problem = amountProblem(raw) || localProblem(action, outcome, Number(raw));
+        if (problem) { say(problem, true); return; }
         if (action === "buy_spend") params.set("spend", raw);
         else params.set("shares", action === "sell_shares" ? "-" + raw : raw);
       }
@@ -57,6 +90,10 @@
       const shares = Math.abs(data.shares).toFixed(6);
       const after = pct(data.probability_after);
       if (data.cost >= 0) {
+        if (data.cost > balance) {
+          say(shares + " shares of " + label + ": " + overBalance(data.cost), true);
+          return;
+        }
         maxCost.value = data.cost.toFixed(2);
         say(shares + " shares of " + label + " cost " + points(data.cost) + " points (average " +
             data.average_price.toFixed(4) + " per share). " + label + " goes to " + after +
@@ -112,7 +149,7 @@
           points(bv * ln) + " points (b · ln n).";
       } else if (s.value.trim() && sv > 0) {
         note.textContent = "A subsidy of " + points(sv) + " points over " + n + " outcomes gives b = " +
-          points(sv / ln) + " (subsidy / ln n).";
+          points(Math.floor(sv / ln * 100) / 100) + " (subsidy / ln n, rounded down).";
       } else {
         note.textContent = "Give b or the subsidy.";
       }

@@ -50,6 +50,8 @@ class IdeaRow:
     trend: str
     market_id: int | None = None
     probability: float | None = None  # percent
+    market_settled: bool = False  # resolved or voided: show how it ended, not a forecast
+    market_summary: str = ""  # "Resolved: Yes", "Voided" or "33% likely"
 
 
 @dataclass
@@ -110,6 +112,8 @@ def top_ideas(now: datetime, limit: int = TOP_IDEAS) -> list[IdeaRow]:
             if market is not None:
                 idea.market_id = market.market_id
                 idea.probability = 100.0 * market.probability
+                idea.market_settled = market.is_settled
+                idea.market_summary = market.summary
     return ideas
 
 

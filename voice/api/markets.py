@@ -31,7 +31,7 @@ from voice.api.schemas.markets import (
     Voiding,
 )
 from voice.markets import service
-from voice.markets.limits import trade_limit
+from voice.markets.limits import quote_limit, trade_limit
 
 routes = Routes()
 
@@ -72,6 +72,7 @@ def get_market(market_id: int) -> Market:
 
 @routes.get("/markets/<int:market_id>/quote", query=QuoteQuery, response=Quote,
             errors=(404, 409))
+@quote_limit
 def quote(market_id: int, query: QuoteQuery) -> Quote:
     """Quote a trade (shares, negative to sell, or a spend); 409 when the market is not open"""
     return Quote.of(service.quote(market_id, query.outcome_id, **size_of(query)))

@@ -52,7 +52,8 @@ class Market(Model):
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     # the market maker's account, hundredths; starts at 0, worst case −b·ln n
     maker_balance: Mapped[int] = mapped_column(BigInteger, default=0)
-    # what voiding could not claw back from traders who had spent their profit
+    # what voiding could not claw back; 0 since a clawback past the balance is a debt
+    # (issue 13: a void recovers every profit, voice.markets.money.void_plan)
     unrecovered: Mapped[int] = mapped_column(BigInteger, default=0)
     trade_count: Mapped[int] = mapped_column(default=0)
     # total points that changed hands in trades (charges + proceeds), hundredths

@@ -2,13 +2,27 @@
 
 Pure (the standard library, numpy, the engine ``lmsr`` and the unit constants of
 ``voice.units``): no Flask, no database. Points are integers in hundredths, shares
-integers in millionths. With ``Decimal``:
+integers in millionths.
 
-- a charge is rounded UP to the hundredth (at least 0.01 for any buy), proceeds and
-  payouts DOWN, after widening the float result by a bound on its error, so rounding
-  can only ever favour the market maker;
-- buying by spend rounds the shares DOWN to the millionth, then charges the cost of
-  exactly those shares, rounded up (never more than the spend).
+- **Rounding.** A charge is the exact cost rounded UP to the hundredth (at least 0.01
+  for any buy, and never above one point per share), proceeds the exact proceeds
+  rounded DOWN: never in the trader's favour. The engine's float result is widened by
+  its proven error bound (``lmsr.cost_with_error``: a few ulps of the magnitudes
+  involved, checked against 60-digit decimals in tests/test_markets_money.py) and
+  rounded in exact rationals, so the result differs from rounding the exact value only
+  when that value lies within the bound (~1e-10 of a point at most) of a hundredth,
+  and then in the market maker's favour. The engine is given q shifted, in exact
+  integers, so the outcome traded is at 0 (:func:`_shifted`).
+- **Buying by spend** buys the most millionths whose charge fits the spend: the closed
+  form gives a guess and :func:`largest_fitting` a bounded search on the integer
+  millionths (at most 61 engine evaluations, two when the guess is right), at every b
+  and every state.
+- **Voiding** (:func:`void_plan`) refunds each trader's net spend or claws it back in
+  full. A clawback larger than the balance leaves the balance negative: a debt on the
+  ledger (the clawback row), shown on the trader's positions page, that their next
+  income (sales, payouts) repays; while it lasts they cannot buy. So a void leaves
+  every trader exactly where their net spend says, whatever they did with the money
+  since, and the market maker at zero on the market.
 
 A position keeps its cost on average: a sale takes out the sold shares' part of the
 cost basis and realises the difference. :func:`traded`, :func:`resolved` and
@@ -19,9 +33,10 @@ how the trade writer stores them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +48,6 @@ MAX_TRADE_SHARES = Decimal(1_000_000)  # shares in one trade
 MAX_SPEND = Decimal(1_000_000)  # points in one trade
 HUNDRED = Decimal(POINT_UNIT)
 MILLION = Decimal(SHARE_UNIT)
-_EPS = float(np.finfo(float).eps)
 
 Vector = npt.NDArray[np.float64]
 
@@ -50,20 +64,14 @@ class Unpriceable(ValueError):
 
 
 def round_up(value: float, error: float) -> int:
-    """Hundredths ≥ value + its float error bound: a charge never falls short."""
-    return int(((Decimal(value) + Decimal(error)) * HUNDRED).to_integral_value(ROUND_CEILING))
+    """Hundredths ≥ value + its float error bound (exact rational arithmetic): a charge
+    never falls short of the exact cost."""
+    return math.ceil((Fraction(value) + Fraction(error)) * POINT_UNIT)
 
 
 def round_down(value: float, error: float) -> int:
     """Hundredths ≤ value − its float error bound, never negative: proceeds never overpay."""
-    amount = (Decimal(value) - Decimal(error)) * HUNDRED
-    return max(0, int(amount.to_integral_value(rounding=ROUND_FLOOR)))
-
-
-def error_bound(q: Vector, b: float, amount: float) -> float:
-    """A generous bound on the float error of an engine result of size ``amount``."""
-    scale = 1.0 + float(np.max(np.abs(q))) / b
-    return 64 * _EPS * scale * (abs(amount) + b)
+    return max(0, math.floor((Fraction(value) - Fraction(error)) * POINT_UNIT))
 
 
 def value_of(shares: int, price: float) -> int:
@@ -114,26 +122,92 @@ def prices_of(q_micro: Sequence[int], liquidity: int) -> list[float]:
 
 
 def _charge(q: Vector, b: float, index: int, shares: int) -> int:
-    exact = lmsr.buy_cost(q, index, shares / SHARE_UNIT, b)
-    return max(1, round_up(exact, error_bound(q, b, exact)))
+    """A buy of ``shares`` millionths: its exact cost rounded up, at least 0.01, and never
+    above one point per share (each share costs less than 1; the float result near a
+    price of 1 may not show it)."""
+    exact, error = lmsr.cost_with_error(q, index, shares / SHARE_UNIT, b)
+    at_most = -(-shares // (SHARE_UNIT // POINT_UNIT))  # the shares in hundredths, up
+    return max(1, min(round_up(exact, error), at_most))
+
+
+def _proceeds(q: Vector, b: float, index: int, shares: int) -> int:
+    """What selling ``shares`` (> 0) millionths returns: the exact proceeds rounded down."""
+    exact, error = lmsr.cost_with_error(q, index, -shares / SHARE_UNIT, b)
+    return round_down(-exact, error)
+
+
+GALLOP = 20  # probes outward from the closed form's guess, before plain bisection
+
+
+def largest_fitting(fits: Callable[[int], bool], guess: int, top: int) -> int:
+    """The largest n in 0..top with ``fits(n)``, for a ``fits`` that holds at 0 (not
+    asked) and, past some n, no more; ``guess`` is where to start looking.
+
+    Probes 1, 2, 4... away from the guess (at most GALLOP), then bisects what is left:
+    at most 1 + GALLOP + ⌈log2(top + 1)⌉ calls of ``fits`` (61 for a million shares in
+    millionths), and two when the guess is right.
+    """
+    lo, hi = 0, top + 1  # fits(lo); not fits(hi), by definition
+    guess = min(max(guess, 0), top)
+    if guess > 0 and fits(guess):
+        lo = guess
+    elif guess > 0:
+        hi = guess
+    upward = lo == guess
+    step = 1
+    for _ in range(GALLOP):
+        probe = lo + step if upward else hi - step
+        if not lo < probe < hi:
+            break
+        if fits(probe):
+            lo = probe
+            if not upward:
+                break
+        else:
+            hi = probe
+            if upward:
+                break
+        step *= 2
+    while hi - lo > 1:
+        middle = (lo + hi) // 2
+        if fits(middle):
+            lo = middle
+        else:
+            hi = middle
+    return lo
 
 
 def _bought_for(q: Vector, b: float, index: int, spend: int) -> tuple[int, int]:
-    """The most shares ``spend`` hundredths buy, and their charge (at most ``spend``)."""
-    shares = math.floor(lmsr.shares_for_spend(q, index, spend / POINT_UNIT, b) * SHARE_UNIT)
-    if shares > MAX_TRADE_SHARES * SHARE_UNIT:
+    """The most shares ``spend`` hundredths buy, and their charge (at most ``spend``).
+
+    The closed form (``lmsr.shares_for_spend``) gives the guess; a bounded search on the
+    integer millionths (:func:`largest_fitting`) finds the exact answer, at every b and
+    every state.
+    """
+    cap = int(MAX_TRADE_SHARES * MILLION)
+    estimate = lmsr.shares_for_spend(q, index, spend / POINT_UNIT, b) * SHARE_UNIT
+    guess = math.floor(estimate) if math.isfinite(estimate) and estimate < cap + 1 else cap + 1
+    charges: dict[int, int] = {}
+
+    def fits(shares: int) -> bool:
+        charges[shares] = _charge(q, b, index, shares)
+        return charges[shares] <= spend
+
+    shares = largest_fitting(fits, guess, cap + 1)
+    if shares > cap:
         raise Unpriceable("That spend buys more shares than one trade may move.",
                           "invalid_spend", "spend")
-    cost = 0
-    while shares > 0:
-        cost = _charge(q, b, index, shares)
-        if cost <= spend:
-            break
-        shares -= 1  # float error or the 0.01 minimum: one millionth fewer
     if shares <= 0:
         raise Unpriceable("That amount is too small to buy any shares.", "invalid_spend",
                           "spend")
-    return shares, cost
+    return shares, charges[shares]
+
+
+def _shifted(q_micro: Sequence[int], index: int) -> Vector:
+    """q in shares, shifted (in exact integers) so that q_index = 0: prices and costs
+    depend only on the differences, and the engine's error is then a few ulps of them."""
+    base = int(q_micro[index])
+    return np.array([int(v) - base for v in q_micro], dtype=float) / SHARE_UNIT
 
 
 def price_trade(q_micro: Sequence[int], liquidity: int, index: int, *,
@@ -144,15 +218,16 @@ def price_trade(q_micro: Sequence[int], liquidity: int, index: int, *,
     ``shares`` (signed millionths) or ``spend`` (hundredths) says the size;
     :class:`Unpriceable` when neither, or when the size cannot be priced.
     """
-    q = np.array(q_micro, dtype=float) / SHARE_UNIT
+    if not 0 <= index < len(q_micro):
+        raise ValueError("no such outcome")
+    q = _shifted(q_micro, index)
     b = liquidity / POINT_UNIT
     if spend is not None:
         shares, cost = _bought_for(q, b, index, spend)
     elif shares is not None and shares > 0:
         cost = _charge(q, b, index, shares)
     elif shares is not None and shares < 0:
-        proceeds = lmsr.sell_proceeds(q, index, -shares / SHARE_UNIT, b)
-        cost = -round_down(proceeds, error_bound(q, b, proceeds))
+        cost = -_proceeds(q, b, index, -shares)
     else:
         raise Unpriceable("Say how many shares, or how much to spend.", "invalid_shares",
                           "shares")
@@ -211,21 +286,23 @@ def resolved(holding: Holding, payout: int) -> PositionChange:
                           settled_shares=holding.shares - holding.settled_shares)
 
 
-def voided(holding: Holding, shortfall: int = 0) -> PositionChange:
-    """Settled by voiding: nothing realised but the ``shortfall`` a clawback missed."""
+def voided(holding: Holding) -> PositionChange:
+    """Settled by voiding: the shares and basis go, and nothing stays realised (the
+    trader is back where their net spend says)."""
     return PositionChange(shares=-holding.shares, cost_basis=-holding.cost_basis,
-                          realised=shortfall - holding.realised,
+                          realised=-holding.realised,
                           settled_shares=holding.shares - holding.settled_shares)
 
 
 @dataclass(frozen=True)
 class VoidPlan:
     """What voiding moves: refunds (to users) and clawbacks (from them), in hundredths,
-    and what could not be clawed back from each user."""
+    and, for each user whose clawback exceeds their balance, the debt it leaves (how far
+    below zero the clawback takes the balance)."""
 
     refunds: dict[int, int] = field(default_factory=dict)
     clawbacks: dict[int, int] = field(default_factory=dict)
-    shortfalls: dict[int, int] = field(default_factory=dict)
+    debts: dict[int, int] = field(default_factory=dict)
 
     @property
     def refunded(self) -> int:
@@ -235,23 +312,23 @@ class VoidPlan:
     def clawed(self) -> int:
         return sum(self.clawbacks.values())
 
-    @property
-    def unrecovered(self) -> int:
-        return sum(self.shortfalls.values())
-
 
 def void_plan(net_spend: Mapping[int, int], balances: Mapping[int, int]) -> VoidPlan:
     """Each trader gets back their net spend (buys − sells); one who sold at a profit
-    (net spend < 0) gives it back as far as their balance allows (never below zero)."""
+    (net spend < 0) gives all of it back, whatever their balance: what the balance does
+    not cover becomes a debt (a negative balance), repaid by their next income.
+
+    So after a void every trader is exactly where their net spend says, and the market
+    maker is back at zero on the market (its loss, at most b · ln n before, is none).
+    """
     plan = VoidPlan()
     for user_id in sorted(net_spend):
         amount = net_spend[user_id]
         if amount > 0:
             plan.refunds[user_id] = amount
         elif amount < 0:
-            take = min(-amount, max(balances.get(user_id, 0), 0))
-            if take:
-                plan.clawbacks[user_id] = take
-            if -amount - take:
-                plan.shortfalls[user_id] = -amount - take
+            plan.clawbacks[user_id] = -amount
+            debt = -amount - max(balances.get(user_id, 0), 0)
+            if debt > 0:
+                plan.debts[user_id] = debt
     return plan

@@ -14,6 +14,7 @@ from voice.markets.forms import EditMarketForm, MarketForm, ResolveForm, TradeFo
 from voice.markets.limits import trade_limit
 from voice.pagecache import anonymous_page_cache
 from voice.paging import parse_paging
+from voice.query_args import choice
 from voice.units import SHARE_UNIT, format_points, shares
 
 bp = Blueprint("markets", __name__)
@@ -34,9 +35,7 @@ def _paging() -> tuple[int, int]:
 @bp.get("/markets")
 @anonymous_page_cache
 def index():
-    status = request.args.get("status") or None
-    if status not in (None, *service.LIST_STATUSES):
-        status = None
+    status = choice(request.args, "status", service.LIST_STATUSES)
     page, per_page = _paging()
     listing = service.list_markets(status, page, per_page)
     return render_template("markets/index.html", listing=listing, status=status,

@@ -3,9 +3,8 @@ market is about (checked through the ideas facade)."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from typing import Any
 
 from voice import signals
@@ -60,22 +59,35 @@ def _given(value: Any) -> bool:
 
 
 def liquidity_hundredths(liquidity: Any = None, subsidy: Any = None, n: int = 2) -> int:
-    """b in hundredths from either b itself or the subsidy S (b = S / ln n)."""
+    """b in hundredths from either b itself (to the nearest hundredth) or the subsidy S:
+    then the largest b in hundredths with b · ln n ≤ S, so the market maker never loses
+    more than the subsidy (b = S / ln n rounded to the nearest could: S = 10 over 20
+    outcomes gave b = 3.34 and a worst case of 10.0057)."""
     if _given(liquidity) == _given(subsidy):
         raise Invalid("Give the liquidity b or the subsidy, one of the two.",
                       code="invalid_liquidity", field="liquidity")
     if _given(liquidity):
         b = parse_decimal(liquidity, "liquidity", "The liquidity")
-    else:
-        s = parse_decimal(subsidy, "subsidy", "The subsidy")
-        if s <= 0:
-            raise Invalid("The subsidy must be above zero.", code="invalid_subsidy",
-                          field="subsidy")
-        b = s / Decimal(math.log(n))
+        _check_liquidity(b)
+        return int((b * HUNDRED).to_integral_value())
+    s = parse_decimal(subsidy, "subsidy", "The subsidy")
+    if s <= 0:
+        raise Invalid("The subsidy must be above zero.", code="invalid_subsidy",
+                      field="subsidy")
+    with localcontext() as context:
+        context.prec = 60  # ln n to 60 digits: b · ln n ≤ S is decided exactly
+        ln_n = Decimal(n).ln()
+        _check_liquidity(s / ln_n)
+        hundredths = int((s * HUNDRED / ln_n).to_integral_value(ROUND_FLOOR))
+        while hundredths * ln_n > s * HUNDRED:  # never, at 60 digits; kept as the rule
+            hundredths -= 1
+    return hundredths
+
+
+def _check_liquidity(b: Decimal) -> None:
     if not MIN_LIQUIDITY <= b <= MAX_LIQUIDITY:
         raise Invalid(f"The liquidity b is between {MIN_LIQUIDITY} and {MAX_LIQUIDITY:,} "
                       "points.", code="invalid_liquidity", field="liquidity")
-    return int((b * HUNDRED).to_integral_value())
 
 
 def _check_closes_at(closes_at: datetime | None, now: datetime) -> None:

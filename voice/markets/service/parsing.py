@@ -7,6 +7,12 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from voice.errors import Invalid
 from voice.markets.money import HUNDRED, MAX_SPEND, MAX_TRADE_SHARES, MILLION
 
+# Magnitudes are clamped to these before any arithmetic: past every bound of the markets
+# (and below every unit), they compare and round as the number typed would, while
+# Decimal's default context would overflow ("1e999999999" * 100 raises Overflow).
+LARGEST = Decimal("1e30")
+SMALLEST = Decimal("1e-30")
+
 
 def parse_decimal(value: object, field: str, what: str) -> Decimal:
     """A finite Decimal from a JSON number or form text; Invalid otherwise."""
@@ -24,6 +30,17 @@ def parse_decimal(value: object, field: str, what: str) -> Decimal:
         raise Invalid(f"{what} must be a number.", code=f"invalid_{field}", field=field) from None
     if not number.is_finite():
         raise Invalid(f"{what} must be a finite number.", code=f"invalid_{field}", field=field)
+    return _clamped(number)
+
+
+def _clamped(number: Decimal) -> Decimal:
+    """``number`` with its magnitude kept within SMALLEST..LARGEST (zero stays zero)."""
+    if number.is_zero():
+        return number
+    if number.adjusted() > LARGEST.adjusted():
+        return LARGEST.copy_sign(number)
+    if number.adjusted() < SMALLEST.adjusted():
+        return SMALLEST.copy_sign(number)
     return number
 
 

@@ -79,6 +79,13 @@ class MarketView:
     def is_settled(self) -> bool:
         return self.status in SETTLED
 
+    @property
+    def status_label(self) -> str:
+        """The status in words: "Open", "Closed", "Resolved: Yes", "Voided"."""
+        winner = self.winner
+        return (settled_summary(self.status, winner.label if winner else None)
+                or self.status.capitalize())
+
 
 def effective_status(market: Market, now: datetime | None = None) -> str:
     """The status trading goes by: an open market past its close time is closed."""
@@ -218,12 +225,36 @@ def market_events(market_id: int) -> list[EventRow]:
 # --- ideas: the probability of a linked market ------------------------------------------
 
 
+def settled_summary(status: str, outcome: str | None) -> str | None:
+    """How a settled market ended, in words ("Resolved: Yes", "Voided"); None before."""
+    if status == "resolved":
+        return f"Resolved: {outcome}" if outcome else "Resolved"
+    if status == "voided":
+        return "Voided"
+    return None
+
+
 @dataclass(frozen=True)
 class LinkedMarket:
+    """What an idea's pages and the staff dashboard show of the idea's market. A
+    settled market is no forecast: show :attr:`summary` ("Resolved: Yes", "Voided"),
+    not the probability, when :attr:`is_settled`."""
+
     market_id: int
     question: str
-    probability: float  # the price of the first outcome, 0..1
-    status: str
+    probability: float  # the price of the first outcome, 0..1 (the last, when settled)
+    status: str  # the effective status: open, closed, resolved, voided
+    outcome: str | None = None  # the winning outcome's label, once resolved
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in SETTLED
+
+    @property
+    def summary(self) -> str:
+        """"Resolved: Yes", "Voided", or the forecast ("33% likely")."""
+        return (settled_summary(self.status, self.outcome)
+                or f"{round(self.probability * 100)}% likely")
 
 
 @dataclass
@@ -233,6 +264,7 @@ class _Linked:
     liquidity: int
     status: str
     q: list[int]
+    outcome: str | None = None
 
 
 def linked_markets(idea_ids: Iterable[int]) -> dict[int, LinkedMarket]:
@@ -245,19 +277,23 @@ def linked_markets(idea_ids: Iterable[int]) -> dict[int, LinkedMarket]:
         return {}
     rows = db.session.execute(
         select(Market.id, Market.idea_id, Market.question, Market.status, Market.closes_at,
-               Market.liquidity, Outcome.shares)
+               Market.liquidity, Market.resolved_outcome_id, Outcome.id, Outcome.label,
+               Outcome.shares)
         .join(Outcome, Outcome.market_id == Market.id)
         .where(Market.idea_id.in_(ids))
         .order_by(Market.id, Outcome.position)
     ).all()
     grouped: dict[int, _Linked] = {}
     now = utcnow()
-    for market_id, idea_id, question, status, closes_at, liquidity, shares in rows:
+    for (market_id, idea_id, question, status, closes_at, liquidity, winner, outcome_id,
+         label, shares) in rows:
         if idea_id is None:  # not matched by the query; for the type checker
             continue
         status = "closed" if status == "open" and closes_at and closes_at <= now else status
         entry = grouped.setdefault(market_id, _Linked(idea_id, question, liquidity, status, []))
         entry.q.append(shares)
+        if outcome_id == winner and status == "resolved":
+            entry.outcome = label
     best: dict[int, tuple[tuple[int, int], int, _Linked]] = {}
     for market_id, entry in grouped.items():
         rank = (_STATUS_RANK[entry.status], -market_id)
@@ -265,7 +301,8 @@ def linked_markets(idea_ids: Iterable[int]) -> dict[int, LinkedMarket]:
             best[entry.idea_id] = (rank, market_id, entry)
     return {
         idea_id: LinkedMarket(market_id, entry.question,
-                              prices_of(entry.q, entry.liquidity)[0], entry.status)
+                              prices_of(entry.q, entry.liquidity)[0], entry.status,
+                              entry.outcome)
         for idea_id, (_rank, market_id, entry) in best.items()
     }
 

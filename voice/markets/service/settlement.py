@@ -30,6 +30,7 @@ from voice.markets.service.loading import lock_market, outcome_index, outcomes_o
 from voice.markets.service.queries import SETTLED
 from voice.markets.service.trading import price_trade, record_trade
 from voice.permissions import require_staff
+from voice.units import format_points
 
 MAX_NOTE = 2_000
 CLOSING_NOTE = "Account closed: position sold at the current price"
@@ -89,8 +90,8 @@ def resolve_market(actor: User, market_id: int, outcome_id: Any, note: str = "",
     """Settle on the winning outcome: each winning share pays 1 point from the maker."""
     note = _clean_note(note)
     with write_transaction():
-        now = now or utcnow()
         market, outcomes, positions, traders = _settle_start(actor, market_id)
+        now = now or utcnow()  # inside the lock: after every trade the payout includes
         winner = outcomes[outcome_index([o.id for o in outcomes], outcome_id)]
         transfers, moves = [], []
         for position in positions:
@@ -115,45 +116,52 @@ def resolve_market(actor: User, market_id: int, outcome_id: Any, note: str = "",
 def _void_booking(market_id: int, positions: Sequence[Any], traders: list[User]
                   ) -> tuple[Booking, money.VoidPlan]:
     net: dict[int, int] = defaultdict(int)
-    first: dict[int, int] = {}
     for position in positions:
         net[position.user_id] += position.net_spend
-        first.setdefault(position.user_id, position.id)
     plan = money.void_plan(net, {user.id: user.balance for user in traders})
     transfers = [Transfer(user_id, plan.refunds[user_id], "refund") if user_id in plan.refunds
                  else Transfer(user_id, -plan.clawbacks[user_id], "clawback")
                  for user_id in sorted({*plan.refunds, *plan.clawbacks})]
-    moves = [PositionMove(p.user_id, p.outcome_id, p.id, money.voided(
-        _holding(p), plan.shortfalls.get(p.user_id, 0) if first[p.user_id] == p.id else 0))
-        for p in positions]
+    moves = [PositionMove(p.user_id, p.outcome_id, p.id, money.voided(_holding(p)))
+             for p in positions]
     return Booking(market_id, tuple(transfers), tuple(moves)), plan
+
+
+def _debt_notes(plan: money.VoidPlan, traders: list[User]) -> list[tuple[User, str]]:
+    """The traders left with a debt, and what to tell them."""
+    return [(user, f"Taking back your profit of {format_points(plan.clawbacks[user.id])} "
+                   f"points left your balance at {format_points(user.balance)} points: a "
+                   "debt that your next sales and payouts repay. Until then you cannot buy.")
+            for user in traders if user.id in plan.debts]
 
 
 def void_market(actor: User, market_id: int, note: str = "",
                 now: datetime | None = None) -> Market:
     """Cancel the market: each trader gets back their net spend (buys − sells).
 
-    A trader who sold at a profit (net spend < 0) gives that profit back, as far as
-    their balance allows (never below zero); what cannot be recovered is recorded
-    on the market and in the audit event.
+    A trader who sold at a profit (net spend < 0) gives all of that profit back. Where
+    the balance does not cover it, it goes below zero: a debt that later income repays
+    (``money.void_plan``). So every trader ends exactly where their net spend says and
+    the market maker at zero on this market; nothing is left unrecovered.
     """
     note = _clean_note(note)
     with write_transaction():
-        now = now or utcnow()
         market, _outcomes, positions, traders = _settle_start(actor, market_id)
+        now = now or utcnow()  # inside the lock: after every trade the void includes
         booking, plan = _void_booking(market.id, positions, traders)
         write_booking(booking, now)
-        market.unrecovered = plan.unrecovered
+        market.unrecovered = 0
         _settled(market, actor, "voided", note, now, {
-            "refunded": plan.refunded, "clawed_back": plan.clawed,
-            "unrecovered": plan.unrecovered,
-            "shortfalls": {str(u): s for u, s in plan.shortfalls.items()}})
+            "refunded": plan.refunded, "clawed_back": plan.clawed, "unrecovered": 0,
+            "debts": {str(u): d for u, d in plan.debts.items()}})
         signals.market_voided.send(market, note=note, actor=actor)
-        _notify_traders(
-            traders, "market_voided", f"Market voided: {market.question}",
-            "The market was cancelled: each trader gets back what they spent on it, and "
-            "profits from sales are taken back." + (f"\n\n{note}" if note else ""), market,
-        )
+        subject = f"Market voided: {market.question}"
+        body = ("The market was cancelled: each trader gets back what they spent on it, and "
+                "profits from sales are taken back." + (f"\n\n{note}" if note else ""))
+        _notify_traders([u for u in traders if u.id not in plan.debts], "market_voided",
+                        subject, body, market)
+        for user, text in _debt_notes(plan, sql.lock_accounts(plan.debts)):
+            _notify_traders([user], "market_voided", subject, f"{body}\n\n{text}", market)
     return market
 
 
