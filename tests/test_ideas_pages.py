@@ -140,15 +140,15 @@ def test_board_cards_are_the_markup_the_card_macros_make(app, login, customer, s
         service.change_status(staff, done_id, "done", "")
         create_market(staff, "Will invoices ship as PDF by May?", ["Yes", "No"],
                       liquidity=100, idea_id=voted_id)
-    page = text(login(customer).get("/ideas"))
+    page = text(login(customer).get("/ideas?sort=top"))  # trending leaves done ideas out
     tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
     assert tokens == set(re.findall(r'name="csrf-token" content="([^"]+)"', page))
     assert len(re.findall(r'class="vote-form"', page)) == 2
-    with app.test_request_context("/ideas"):
+    with app.test_request_context("/ideas?sort=top"):
         vote_button = get_template_attribute("ideas/_ideas.html", "vote_button")
         status_badge = get_template_attribute("ideas/_ideas.html", "status_badge")
         market_badge = get_template_attribute("ideas/_ideas.html", "market_badge")
-        items = service.list_ideas(None).items
+        items = service.list_ideas(None, sort="top").items
         linked = linked_markets([idea.id for idea in items])
         assert len(items) == 3 and list(linked) == [voted_id]
         for idea in items:
@@ -402,3 +402,62 @@ def test_submitting_and_commenting_are_rate_limited(make_user, database_urls, ba
         assert db.session.scalar(select(func.count(Idea.id))) == 5
         assert db.session.scalar(select(func.count(Comment.id))) == 10
         db.engine.dispose()
+
+
+# --- what an empty or singular list says --------------------------------------------------
+
+
+def test_an_empty_list_says_what_happened(app, client, make_user):
+    author = make_user()
+    for number in range(3):
+        factories.idea(author, f"Dark mode number {number}")
+    nothing = text(client.get("/ideas?q=spreadsheet"))
+    assert "Be the first" not in nothing and "No ideas here yet" not in nothing
+    assert "No idea matches “spreadsheet”." in nothing
+    assert 'href="/ideas/new?title=spreadsheet"' in nothing
+    past = text(client.get("/ideas?page=999"))
+    assert "Be the first" not in past
+    assert "Page 999 is past the end: there are 3 ideas on 1 page." in past
+    filtered = text(client.get("/ideas?status=declined"))
+    assert "No idea matches these filters." in filtered and "Be the first" not in filtered
+    empty_sort = text(client.get("/ideas?sort=new&area=&q="))
+    assert "Dark mode number 2" in empty_sort
+
+
+def test_an_empty_board_still_invites_the_first_idea(app, client):
+    assert "Be the first to suggest one." in text(client.get("/ideas?sort=new"))
+    assert "No idea is trending right now." in text(client.get("/ideas"))
+
+
+def test_one_vote_and_one_comment_are_singular_on_the_activity_page(app, login, customer,
+                                                                    make_user):
+    mine = factories.idea(customer, "Export invoices to PDF", voters=[make_user()],
+                          comments=[(make_user(), "Yes please")])
+    assert mine
+    page = text(login(customer).get("/me/activity"))
+    assert "1 vote · 1 comment ·" in page
+    assert "1 votes" not in page and "1 comments" not in page
+
+
+def test_a_settled_market_is_shown_as_its_outcome_on_the_board_idea_and_dashboard(
+        app, login, staff, customer):
+    """Issue 13: a resolved market was still shown as a forecast ("33% likely") on the
+    board, the idea page and the staff dashboard; a voided one as a forecast too."""
+    from voice.markets import service as markets
+
+    shipped = factories.idea(customer, "Export invoices as PDF files")
+    dropped = factories.idea(customer, "A dark theme for the mobile app")
+    resolved_id, (yes, _no) = factories.market(staff, idea_id=shipped,
+                                               question="Will PDF export ship?")
+    voided_id, _ = factories.market(staff, idea_id=dropped, question="Will dark mode ship?")
+    with app.app_context():
+        markets.resolve_market(staff, resolved_id, yes)
+        markets.void_market(staff, voided_id)
+    browser = login(customer)
+    for path in ("/ideas?sort=new", f"/ideas/{shipped}"):
+        page = browser.get(path).get_data(as_text=True)
+        assert "Resolved: Yes" in page, path
+        assert "% likely" not in page, path
+    assert "Voided" in browser.get(f"/ideas/{dropped}").get_data(as_text=True)
+    dashboard = login(staff).get("/admin").get_data(as_text=True)
+    assert "Resolved: Yes" in dashboard and "Voided" in dashboard

@@ -16,27 +16,61 @@ NOW = datetime(2026, 6, 1, 12, 0, 0)
 def test_hot_score_by_hand():
     created = ranking.EPOCH + timedelta(days=6)  # two TAU after the epoch
     assert ranking.hot_score(0, 0, created) == 2.0
-    assert math.isclose(ranking.hot_score(99, 2, created), 2.0 + 2.0)  # log10(100) = 2
-    assert math.isclose(ranking.hot_score(9, 3, created), 2.0 + 1.0 + math.log10(1.05))
+    assert math.isclose(ranking.hot_score(97, 4, created), 2.0 + 2.0)  # log10(1 + 97 + 2)
+    assert math.isclose(ranking.hot_score(9, 3, created), 2.0 + 1.0 + math.log10(1.15))
 
 
-def test_ten_times_the_votes_is_worth_tau_of_youth():
-    old = ranking.hot_score(100, 0, NOW - timedelta(seconds=ranking.TAU))
-    young = ranking.hot_score(10, 0, NOW)
+def test_the_first_vote_counts():
+    # log10(max(1, votes)) was 0 for 0 and for 1 vote; log10(1 + votes) is 0 and 0.301
+    created = NOW - timedelta(hours=1)
+    assert ranking.hot_score(1, 0, created) > ranking.hot_score(0, 0, created)
+    assert math.isclose(ranking.support(1, 0), math.log10(2))
+    # one vote an hour ago: 2 / (1 + 2)^1.4 = 2 / 4.6555 = 0.4296; none, ten minutes
+    # ago: 1 / (0.1667 + 2)^1.4 = 1 / 2.9521 = 0.3387
+    one_vote, none = ("one_vote", 1, 0, created), ("none", 0, 0, NOW - timedelta(minutes=10))
+    assert math.isclose(ranking.trending_score(*one_vote[1:], NOW), 0.4296, abs_tol=1e-4)
+    assert math.isclose(ranking.trending_score(*none[1:], NOW), 0.3387, abs_tol=1e-4)
+    assert ranking.trending_order([none, one_vote], NOW) == ["one_vote", "none"]
+
+
+def test_ten_times_the_support_is_worth_tau_of_youth_in_the_window():
+    old = ranking.hot_score(99, 0, NOW - timedelta(seconds=ranking.TAU))
+    young = ranking.hot_score(9, 0, NOW)
     assert math.isclose(old, young)
+    # no votes: in the window for 30 days; 9 votes (support 10): 33 days
+    assert ranking.in_window(0, 0, NOW - timedelta(days=30), NOW)
+    assert not ranking.in_window(0, 0, NOW - timedelta(days=30, seconds=1), NOW)
+    assert ranking.in_window(9, 0, NOW - timedelta(days=33), NOW)
+    assert not ranking.in_window(9, 0, NOW - timedelta(days=33, seconds=1), NOW)
 
 
-def test_a_fresh_idea_overtakes_an_old_popular_one_on_a_fixed_clock():
-    ideas = {
-        "old_popular": (50, 4, NOW - timedelta(days=10)),
-        "week_old": (12, 0, NOW - timedelta(days=7)),
-        "fresh_few": (3, 2, NOW - timedelta(hours=2)),
-        "fresh_none": (0, 0, NOW - timedelta(minutes=5)),
-    }
-    order = sorted(ideas, key=lambda name: -ranking.hot_score(*ideas[name]))
-    # decayed: old 1.72 - 3.33 = -1.61; week 1.08 - 2.33 = -1.25;
-    # fresh_few log10(4) - 0.028 = 0.574; fresh_none 0 - 0.001.
-    assert order == ["fresh_few", "fresh_none", "week_old", "old_popular"]
+def test_trending_orders_by_gravity_on_a_fixed_clock():
+    ideas = [
+        ("popular_week", 40, 0, NOW - timedelta(days=7)),
+        ("month_none", 0, 0, NOW - timedelta(days=29)),
+        ("old_big", 1000, 0, NOW - timedelta(days=40)),
+        ("none_fresh", 0, 0, NOW - timedelta(minutes=10)),
+        ("one_vote_hour", 1, 0, NOW - timedelta(hours=1)),
+        ("discussed", 2, 4, NOW - timedelta(hours=22)),
+    ]
+    # one_vote_hour 2 / 3^1.4 = 0.4296; none_fresh 1 / 2.1667^1.4 = 0.3387;
+    # discussed (1 + 2 + 2) / 24^1.4 = 5 / 85.5 = 0.0585; popular_week 41 / 170^1.4
+    # = 41 / 1326 = 0.0309; month_none 1 / 698^1.4 = 0.000104; old_big is out of the
+    # window: log10(1001) = 3.0004 < 40 days / 3 days - 10 = 3.333
+    assert ranking.trending_order(ideas, NOW) == [
+        "one_vote_hour", "none_fresh", "discussed", "popular_week", "month_none"]
+
+
+def test_trending_ages_with_time_alone():
+    ideas = [("steady", 12, 0, NOW - timedelta(days=4)), ("young", 1, 0, NOW - timedelta(hours=2))]
+    # now: steady 13 / 98^1.4 = 13 / 613 = 0.0212, young 2 / 4^1.4 = 2 / 6.96 = 0.287
+    assert ranking.trending_order(ideas, NOW) == ["young", "steady"]
+    # three days on, nobody voting: steady 13 / 170^1.4 = 0.0098, young 2 / 76^1.4
+    # = 2 / 429.6 = 0.0047; the stored scores did not change, the order did
+    later = NOW + timedelta(days=3)
+    assert ranking.trending_order(ideas, later) == ["steady", "young"]
+    # and a month after, both have left the window
+    assert ranking.trending_order(ideas, NOW + timedelta(days=40)) == []
 
 
 @given(

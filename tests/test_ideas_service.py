@@ -384,6 +384,23 @@ def test_subscribers_follow_a_merge_and_leave_on_unmerge(ctx, make_user, staff):
     assert author.id not in followers and follower.id not in followers
 
 
+def test_a_merge_tells_only_those_whose_vote_moved_that_it_moved(ctx, make_user, staff):
+    author, mover, both, follower = (make_user() for _ in range(4))
+    duplicate = submit(author, "Invoices as PDF files")
+    survivor = submit(make_user(), "Export invoices to PDF")
+    service.cast_vote(mover, duplicate)
+    service.cast_vote(both, duplicate)
+    service.cast_vote(both, survivor)
+    service.set_subscribed(follower, duplicate, True)
+    service.merge_ideas(staff, duplicate, survivor)
+    bodies = {person.id: [n.body for n in notices(person) if n.kind == "idea_merged"]
+              for person in (author, mover, both, follower)}
+    assert bodies[mover.id] == ["Your vote moved with it, and you follow it now."]
+    # the author never voted; the double voter's vote on the survivor was there already
+    for person in (author, both, follower):
+        assert bodies[person.id] == ["You follow it now."], person
+
+
 def test_tallies_follow_status_area_and_merges(ctx, make_user, staff, areas):
     author = make_user()
     a = submit(author, "First idea", area="billing")
@@ -479,38 +496,75 @@ def test_internal_notes_and_hidden_comments(ctx, make_user, staff):
 # --- finding ---------------------------------------------------------------------------
 
 
-def test_trending_order_on_a_fixed_clock(ctx, make_user, monkeypatch):
+def test_trending_order_on_a_fixed_clock(ctx, make_user, staff, monkeypatch):
     start = datetime(2026, 3, 1, 12, 0, 0)
     clock = {"now": start}
     monkeypatch.setattr(submitting, "utcnow", lambda: clock["now"])
     author = make_user()
     voters = [make_user() for _ in range(12)]
+    clock["now"] = start - timedelta(days=40)
+    forgotten = submit(author, "Old and forgotten")
     clock["now"] = start
     old_popular = submit(author, "Old and popular")
-    clock["now"] = start + timedelta(days=3)  # one TAU later
+    clock["now"] = start + timedelta(days=3)
     young_quiet = submit(author, "Young and quiet")
     clock["now"] = start + timedelta(days=3, hours=1)
     young_some = submit(author, "Young with a few")
+    shipped = submit(author, "Shipped already")
     for voter in voters[:9]:
         service.cast_vote(voter, old_popular)
     for voter in voters[:2]:
         service.cast_vote(voter, young_some)
-    # In units of TAU from the start: old = log10(9) + 0 = 0.954; young_quiet = 0 + 1 = 1;
-    # young_some = log10(2) + 1 + 1/72 = 1.315.
-    order = [i.id for i in service.list_ideas(None, sort="trending").items]
-    assert order == [young_some, young_quiet, old_popular]
-    # A comment counts half a vote: log10(9.5) = 0.978, still below 1.
+    for voter in voters[:5]:
+        service.cast_vote(voter, shipped)
+    service.change_status(staff, shipped, "done", "Shipped in 4.2")
+    now = start + timedelta(days=3, hours=2)
+
+    def trending(**filters):
+        return [i.id for i in service.list_ideas(None, sort="trending", now=now,
+                                                 **filters).items]
+
+    # Gravity (1 + votes + comments / 2) / (hours + 2)^1.4 at 3 days 2 hours:
+    # young_some 3 / 3^1.4 = 0.644; young_quiet 1 / 4^1.4 = 0.144; old_popular
+    # 10 / 76^1.4 = 10 / 429.6 = 0.023. The idea of 40 days ago has left the window
+    # (log10(1) - 43 days / 3 days < -10); the shipped one is done.
+    assert trending() == [young_some, young_quiet, old_popular]
+    assert service.list_ideas(None, sort="trending", now=now).total == 3
+    # A comment counts half a vote; two more votes: 12.5 / 429.6 = 0.029, still third.
     service.add_comment(voters[11], old_popular, "Comments count half")
-    assert [i.id for i in service.list_ideas(None).items] == order
-    # Two more votes and a comment: log10(11.5) = 1.061 passes the quiet young idea.
     for voter in voters[9:11]:
         service.cast_vote(voter, old_popular)
-    order = [i.id for i in service.list_ideas(None, sort="trending").items]
-    assert order == [young_some, old_popular, young_quiet]
+    assert trending() == [young_some, young_quiet, old_popular]
+    # Three days later, nobody voting: old_popular 12.5 / 148^1.4 = 12.5 / 1092 = 0.0114,
+    # young_some 3 / 75^1.4 = 3 / 421.7 = 0.0071, young_quiet 1 / 76^1.4 = 0.0023.
+    now += timedelta(days=3)
+    assert trending() == [old_popular, young_some, young_quiet]
+    # done and declined stay under their own filter, Top and New
+    assert trending(status="done") == [shipped]
     assert [i.id for i in service.list_ideas(None, sort="top").items] == [
-        old_popular, young_some, young_quiet]
+        old_popular, shipped, young_some, young_quiet, forgotten]
     assert [i.id for i in service.list_ideas(None, sort="new").items] == [
-        young_some, young_quiet, old_popular]
+        shipped, young_some, young_quiet, old_popular, forgotten]
+
+
+def test_trending_on_the_board_is_the_pure_order(ctx, make_user, monkeypatch):
+    """The SQL gravity orders as ranking.trending_order on the same clock."""
+    start = datetime(2026, 5, 1, 8, 0, 0)
+    clock = {"now": start}
+    monkeypatch.setattr(submitting, "utcnow", lambda: clock["now"])
+    author, voters = make_user(), [make_user() for _ in range(6)]
+    made = []
+    for number, (hours, votes) in enumerate([(0, 0), (5, 6), (30, 1), (50, 4), (51, 0),
+                                              (200, 2), (700, 0), (760, 3)]):
+        clock["now"] = start - timedelta(hours=hours)
+        idea_id = submit(author, f"Idea number {number} here")
+        for voter in voters[:votes]:
+            service.cast_vote(voter, idea_id)
+        made.append((idea_id, votes, 0, clock["now"]))
+    for later in (timedelta(0), timedelta(days=2), timedelta(days=9)):
+        board = [i.id for i in service.list_ideas(None, sort="trending", now=start + later,
+                                                  per_page=50).items]
+        assert board == ranking.trending_order(made, start + later)
 
 
 def test_similar_ideas_find_a_reworded_duplicate(ctx, make_user):
@@ -626,3 +680,16 @@ def test_rebuild_tallies_matches_what_the_service_kept(ctx, make_user, staff, ar
     assert kept == {("planned", 0): 1, ("open", 0): 2, ("open", areas["billing"]): 1}
     service.rebuild_tallies()
     assert tallies() == kept
+
+
+def test_a_proxy_vote_is_for_customers_only(app, staff, admin, customer):
+    """Issue 13: staff could cast a proxy vote for an admin (or another staff) account."""
+    idea_id = factories.idea(customer, "Proxy votes speak for customers")
+    with app.app_context():
+        for someone in (admin, staff):
+            with pytest.raises(Invalid) as refused:
+                service.add_vote_for(staff, idea_id, someone.email)
+            assert refused.value.code == "not_a_customer"
+        assert db.session.get(Idea, idea_id).vote_count == 0
+        count, voter = service.add_vote_for(staff, idea_id, customer.email)
+        assert (count, voter.id) == (1, customer.id)

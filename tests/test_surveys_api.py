@@ -183,6 +183,20 @@ def test_anonymous_responses_need_a_one_time_token(app, token_for, staff):
             (first.json["id"], None)]
 
 
+def test_a_signed_in_customer_answers_an_anonymous_survey_once_over_the_api(
+        app, token_for, staff, customer):
+    survey = create(app, token_for, staff, anonymous=True).json
+    url = f"/api/v1/surveys/{survey['id']}"
+    codes = []
+    for _ in range(2):  # two clients: two sessions, two fresh one-time tokens
+        client = app.test_client()
+        token = client.get(url, headers=token_for(customer)).json["response_token"]
+        answered = client.post(f"{url}/responses", headers=token_for(customer),
+                               json={"answers": answers_for(survey), "token": token})
+        codes.append((answered.status_code, (answered.json.get("error") or {}).get("code")))
+    assert codes == [(201, None), (409, "already_responded")]
+
+
 def test_results_trend_and_csv_for_staff_only(app, token_for, staff, customer, make_user):
     survey = create(app, token_for, staff).json
     client = app.test_client()
@@ -197,10 +211,12 @@ def test_results_trend_and_csv_for_staff_only(app, token_for, staff, customer, m
     assert results["responses"] == 4
     nps = results["questions"][0]
     assert nps["answered"] == 4 and nps["distribution"]["10"] == 1
-    # 2 promoters, 1 passive, 1 detractor of 4: NPS 25; var = 0.75 - 0.0625 = 0.6875
-    # MoE = 1.96 * sqrt(0.6875 / 4) * 100 = 1.96 * 0.41458 * 100 = 81.3
+    # 2 promoters, 1 passive, 1 detractor of 4: NPS 25. Adjusted Wald: n + 3 = 7,
+    # p = 2.75 / 7 = 0.392857, d = 1.75 / 7 = 0.25; centre 0.142857; var = 0.642857
+    # - 0.020408 = 0.622449; MoE = 1.96 * sqrt(0.622449 / 7) = 0.584466: -44.2 .. 72.7
     assert nps["nps"] == {"score": 25.0, "promoters": 2, "passives": 1, "detractors": 1,
-                          "margin_of_error": 81.3}
+                          "margin_of_error": 58.4, "low": -44.2, "high": 72.7}
+    assert nps["few_answers"] is True  # 4 answers: read with care
     assert results["questions"][1]["csat"] == {"score": 0.0}
     assert results["questions"][2]["mean"] == 6.0
     trend = client.get(f"{url}/trend", headers=token_for(staff)).json

@@ -39,7 +39,11 @@ def test_build_answer_on_a_phone_and_read_the_results(page, chromium, live_serve
     for number, (kind, prompt, required, choices) in enumerate(QUESTIONS, start=1):
         add.get_by_label("Kind").select_option(kind)
         choices_box = add.get_by_label("Choices")
-        assert choices_box.is_visible() == bool(choices)  # shown for choice kinds only
+        # shown for choice kinds only (expect waits for the page's script to toggle it)
+        if choices:
+            expect(choices_box).to_be_visible()
+        else:
+            expect(choices_box).to_be_hidden()
         add.get_by_label("Question").fill(prompt)
         if choices:
             choices_box.fill("\n".join(choices))

@@ -130,6 +130,43 @@ def test_anonymous_survey_one_answer_per_browser_session(app, login, staff, cust
         assert users == [None, None]
 
 
+def test_a_signed_in_customer_answers_an_anonymous_survey_once_from_any_browser(
+        app, login, staff, customer):
+    survey_id, ids = factories.survey_ids(staff, anonymous=True)
+    first = login(customer)
+    page = first.get(f"/surveys/{survey_id}").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    assert first.post(f"/surveys/{survey_id}",
+                      data={**form_answers(ids), "token": token}).status_code == 302
+    second = login(customer)  # another browser: a new session, a new token
+    page = second.get(f"/surveys/{survey_id}").get_data(as_text=True)
+    assert "You already answered this survey." in page and 'name="token"' not in page
+    stuffed = second.post(f"/surveys/{survey_id}",
+                          data={**form_answers(ids), "token": token[:-1] + "x"})
+    assert stuffed.status_code in (400, 409)
+    with app.app_context():
+        fresh = service.response_token(survey_id, "a-third-session")
+    stuffed = second.post(f"/surveys/{survey_id}", data={**form_answers(ids), "token": fresh})
+    assert stuffed.status_code == 409
+    assert "You already answered this survey." in stuffed.get_data(as_text=True)
+    assert response_count(app) == 1
+
+
+def test_the_survey_list_renders_intros_and_knows_anonymous_answers(app, login, staff,
+                                                                    customer):
+    made = factories.survey(staff, anonymous=True,
+                            description="**Two minutes**, about [exports](https://x.example).")
+    browser = login(customer)
+    page = browser.get("/surveys").get_data(as_text=True)
+    assert "<strong>Two minutes</strong>" in page and "**Two minutes**" not in page
+    assert "[exports]" not in page
+    with app.app_context():
+        service.submit_response(made.id, customer, good_answers(made),
+                                anonymous_token=service.response_token(made.id))
+    page = browser.get("/surveys").get_data(as_text=True)
+    assert "You answered it. Thank you." in page
+
+
 def test_closed_and_draft_surveys(app, login, staff, customer):
     survey_id, ids = factories.survey_ids(staff)
     draft_id, _ = factories.survey_ids(staff, status="draft")
@@ -189,7 +226,7 @@ def test_staff_build_a_survey_through_the_builder(app, login, staff, customer):
         "new-choices": "Only one"})
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
-    assert "a choice question needs 2 to 30 choices." in page
+    assert "A choice question needs 2 to 30 choices." in page  # a sentence, capitalised
     assert "Only one</textarea>" in page  # kept
 
     for spec in EVERY_KIND:
@@ -280,6 +317,27 @@ def test_results_page_shows_scores_charts_and_text(app, login, staff, make_user)
     assert "Slow exports" in text and "Fast support" not in text
     exported = browser.get(f"/admin/surveys/{survey_id}/responses.csv")
     assert exported.mimetype == "text/csv" and exported.get_data(as_text=True).count("\n") == 4
+
+
+def test_results_page_shows_the_bounded_interval_and_warns_under_thirty_answers(
+        app, login, staff):
+    # The issue's "NPS 0.0 +/- 138.6": one promoter and one detractor. Adjusted Wald:
+    # n + 3 = 5, p = d = 0.35, 1.96 * sqrt(0.7 / 5) = 0.733365: -73.3 .. 73.3
+    made = factories.survey(staff, [{"kind": "nps", "prompt": "Recommend us?"}],
+                            anonymous=True)
+    factories.anonymous_responses(made, [{"nps": 10}, {"nps": 0}])
+    browser = login(staff)
+    page = browser.get(f"/admin/surveys/{made.id}/results").get_data(as_text=True)
+    assert "NPS <strong>0.0</strong>" in page
+    assert "95% interval -73.3 to +73.3" in page
+    assert "138.6" not in page and "±" not in page
+    assert "Fewer than 30 answers: read with care." in page
+    with app.app_context():
+        for number in range(28):
+            service.submit_response(made.id, None, {made.questions[0].id: 9},
+                                    anonymous_token=service.response_token(made.id, f"m{number}"))
+    page = browser.get(f"/admin/surveys/{made.id}/results").get_data(as_text=True)
+    assert "Fewer than 30 answers" not in page  # 30 answers now
 
 
 def test_results_page_costs_a_fixed_number_of_queries(app, login, staff):

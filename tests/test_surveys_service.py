@@ -21,7 +21,14 @@ from voice.clock import utcnow
 from voice.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from voice.extensions import db
 from voice.surveys import service
-from voice.surveys.models import Answer, Response, Survey, Tally, UsedResponseToken
+from voice.surveys.models import (
+    Answer,
+    Response,
+    Survey,
+    SurveyRespondent,
+    Tally,
+    UsedResponseToken,
+)
 
 
 def assert_counts_exact(survey_id: int) -> None:
@@ -378,6 +385,68 @@ def test_one_anonymous_token_used_concurrently_counts_once(app, staff):
         assert_counts_exact(survey.id)
 
 
+def test_a_signed_in_customer_answers_an_anonymous_survey_once(app, staff, customer,
+                                                               make_user):
+    """Only a cookie stopped it: each new browser session's token let one customer
+    answer again. Now a keyed hash of the user id (no user id, no response id, no time)
+    is kept apart from the answers, and a second response is 409 already_responded."""
+    with app.app_context():
+        survey = factories.survey(staff, anonymous=True)
+        answers = good_answers(survey)
+        first = service.submit_response(survey.id, customer, answers,
+                                        anonymous_token=service.response_token(survey.id))
+        assert first.user_id is None
+        with pytest.raises(service.AlreadyResponded) as refused:
+            service.submit_response(survey.id, customer, answers,
+                                    anonymous_token=service.response_token(survey.id))
+        assert refused.value.code == "already_responded"
+        assert str(refused.value) == "You already answered this survey."
+        assert counts()[0] == 1
+        # a fresh token was not spent by the refused try: another customer may use it
+        spare = service.response_token(survey.id, "spare-session")
+        other = make_user()
+        service.submit_response(survey.id, other, answers, anonymous_token=spare)
+        # signed out, the token rule alone applies (a new browser session may answer)
+        service.submit_response(survey.id, None, answers,
+                                anonymous_token=service.response_token(survey.id))
+        assert counts()[0] == 3
+        kept = db.session.execute(select(SurveyRespondent)).scalars().all()
+        assert len(kept) == 2 and {row.survey_id for row in kept} == {survey.id}
+        assert set(SurveyRespondent.__table__.c.keys()) == {"digest", "survey_id"}
+        assert all(len(row.digest) == 64 for row in kept)  # hex HMAC-SHA256
+        assert service.respondent_digest(survey.id, customer.id) in {r.digest for r in kept}
+        # the key is the survey's: the same customer's digest differs per survey
+        assert (service.respondent_digest(survey.id, customer.id)
+                != service.respondent_digest(survey.id + 1, customer.id))
+        # the answering page says so in any browser session
+        view = service.survey_for_answering(survey.id, customer, "a-new-session")
+        assert view.respondent and not view.token_spent
+        assert not service.survey_for_answering(survey.id, make_user(), "x").respondent
+        # another anonymous survey is another question
+        second = factories.survey(staff, anonymous=True, title="Second")
+        service.submit_response(second.id, customer, good_answers(second),
+                                anonymous_token=service.response_token(second.id))
+
+
+def test_one_customer_answering_an_anonymous_survey_from_two_places_at_once_counts_once(
+        app, staff, customer):
+    with app.app_context():
+        survey = factories.survey(staff, anonymous=True)
+        answers = good_answers(survey)
+        tokens = [service.response_token(survey.id, f"session-{i}") for i in range(6)]
+
+    results = run_in_threads(
+        app, lambda i: service.submit_response(survey.id, customer, answers,
+                                               anonymous_token=tokens[i]).id, 6)
+    with app.app_context():
+        assert sum(isinstance(r, int) for r in results) == 1, results
+        assert all(isinstance(r, service.AlreadyResponded) for r in results
+                   if not isinstance(r, int)), results
+        assert counts()[0] == 1
+        assert db.session.scalar(select(func.count()).select_from(SurveyRespondent)) == 1
+        assert_counts_exact(survey.id)
+
+
 def test_many_anonymous_responses_at_once_lose_no_tally(app, staff):
     with app.app_context():
         survey = factories.survey(staff, anonymous=True)
@@ -578,10 +647,12 @@ def test_results_against_hand_computed_values(app, staff):
         assert nps["answered"] == 5
         assert nps["distribution"] == {"0": 1, "1": 0, "2": 0, "3": 0, "4": 0, "5": 0,
                                        "6": 1, "7": 0, "8": 1, "9": 1, "10": 1}
-        # 2 promoters, 1 passive, 2 detractors: NPS 0; var = 0.8 - 0 = 0.8
-        # MoE = 1.96 * sqrt(0.8 / 5) * 100 = 1.96 * 0.4 * 100 = 78.4
+        # 2 promoters, 1 passive, 2 detractors: NPS 0. Adjusted Wald: n + 3 = 8,
+        # p = d = 2.75 / 8 = 0.34375; var = 0.6875; MoE = 1.96 * sqrt(0.6875 / 8)
+        # = 1.96 * 0.293151 = 0.574576: -57.5 .. 57.5
         assert nps["nps"] == {"score": 0.0, "promoters": 2, "passives": 1, "detractors": 2,
-                              "margin_of_error": 78.4}
+                              "margin_of_error": 57.5, "low": -57.5, "high": 57.5}
+        assert nps["few_answers"] is True
         assert nps["mean"] == 6.6  # 33 / 5
         assert by_kind["csat"]["csat"] == {"score": 40.0}  # 2 of 5 are 4-5
         assert by_kind["csat"]["mean"] == 3.0
@@ -593,6 +664,14 @@ def test_results_against_hand_computed_values(app, staff):
                                                            "API": 2}
         assert by_kind["text"]["answered"] == 2 and by_kind["text"]["distribution"] == {}
         assert "nps" not in by_kind["csat"] and "csat" not in by_kind["nps"]
+
+
+def test_displayed_figures_round_exact_halves_up(app, staff):
+    # CES 1, 1, 1, 1, 1, 2, 3, 7: mean 17 / 8 = 2.125 exactly; round() would say 2.12
+    survey = factories.survey(staff, ["ces"], anonymous=True)
+    factories.anonymous_responses(survey, [{"ces": v} for v in (1, 1, 1, 1, 1, 2, 3, 7)])
+    with app.app_context():
+        assert service.survey_results(survey.id)["questions"][0]["mean"] == 2.13
 
 
 def test_tallies_match_a_rebuild_from_the_answers(app, staff):
@@ -634,8 +713,12 @@ def test_weekly_nps_trend(app, staff):
         assert [p["week"] for p in points] == ["2025-03-03", "2025-03-10", "2025-03-17"]
         assert [p["n"] for p in points] == [3, 0, 1]
         assert [p["score"] for p in points] == [33.3, None, -100.0]
-        # var = 2/3 + 1/3 - (1/3)^2 = 8/9; 1.96 * sqrt(8/27) * 100 = 106.7
-        assert points[0]["margin_of_error"] == 106.7
+        # Adjusted Wald: n + 3 = 6, p = 2.75 / 6, d = 1.75 / 6; centre 1/6; var = 4.5/6
+        # - 1/36 = 0.722222; 1.96 * sqrt(0.722222 / 6) = 0.680011: -51.3 .. 84.7
+        # (the plain Wald said +/- 106.7)
+        assert points[0]["margin_of_error"] == 68.0
+        assert (points[0]["low"], points[0]["high"]) == (-51.3, 84.7)
+        assert points[0]["few_answers"] is True and points[1]["few_answers"] is False
         no_nps = factories.survey(staff, questions=[EVERY_KIND[1]], title="CSAT only")
         assert service.nps_trend(no_nps.id) == {"question_id": None, "points": []}
 

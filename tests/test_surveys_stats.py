@@ -7,14 +7,19 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from voice.surveys import answers, scales, stats
 
 
-def test_nps_of_a_hundred_answers_with_its_margin_of_error():
+def test_nps_of_a_hundred_answers_with_its_adjusted_wald_interval():
     # 50 promoters, 30 passives, 20 detractors: NPS = 50% - 20% = 30.
-    # var = p + d - (p - d)^2 = 0.5 + 0.2 - 0.09 = 0.61
-    # MoE = 1.96 * sqrt(0.61 / 100) * 100 = 1.96 * 0.0781025 * 100 = 15.308
+    # Adjusted Wald (MeasuringU, after Rocks 2016): n + 3 = 103 answers, promoters and
+    # detractors + 3/4 each: p = 50.75 / 103 = 0.492718, d = 20.75 / 103 = 0.201456;
+    # centre p - d = 0.291262; var = p + d - (p - d)^2 = 0.694175 - 0.084834 = 0.609341
+    # MoE = 1.96 * sqrt(0.609341 / 103) = 1.96 * 0.076915 = 0.150754
+    # interval 29.126 -/+ 15.075 = 14.051 .. 44.202 (the plain Wald said +/- 15.308)
     counts = [0] * 11
     counts[10], counts[9] = 30, 20
     counts[8], counts[7] = 20, 10
@@ -22,26 +27,83 @@ def test_nps_of_a_hundred_answers_with_its_margin_of_error():
     result = stats.nps(counts)
     assert (result.n, result.promoters, result.passives, result.detractors) == (100, 50, 30, 20)
     assert result.score == pytest.approx(30.0)
-    assert result.margin_of_error == pytest.approx(15.308, abs=0.001)
+    assert result.low == pytest.approx(14.051, abs=0.001)
+    assert result.high == pytest.approx(44.202, abs=0.001)
+    assert result.margin_of_error == pytest.approx(15.075, abs=0.001)
 
 
 def test_nps_of_six_answers_from_raw_scores():
     # 10, 9 promote; 8, 7 are passive; 6, 0 detract: NPS 0.
-    # var = 1/3 + 1/3 - 0 = 2/3; MoE = 1.96 * sqrt((2/3) / 6) * 100 = 1.96 / 3 * 100 = 65.33
+    # n + 3 = 9; p = d = 2.75 / 9 = 0.305556; var = 0.611111; 1.96 * sqrt(0.611111 / 9)
+    # = 1.96 * 0.260577 = 0.510731: the interval is -51.073 .. 51.073
     counts = stats.counts_of([10, 9, 8, 7, 6, 0], 0, 10)
     assert counts.tolist() == [1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
     result = stats.nps(counts)
     assert result.score == pytest.approx(0.0)
-    assert result.margin_of_error == pytest.approx(65.333, abs=0.001)
+    assert (result.low, result.high) == (pytest.approx(-51.073, abs=0.001),
+                                         pytest.approx(51.073, abs=0.001))
+    assert result.margin_of_error == pytest.approx(51.073, abs=0.001)
 
 
-def test_nps_extremes_have_no_spread():
+def test_two_answers_no_longer_claim_more_than_the_scale():
+    # The "NPS 0.0 +/- 138.6": one promoter, one detractor. n + 3 = 5;
+    # p = d = 1.75 / 5 = 0.35; var = 0.7; 1.96 * sqrt(0.7 / 5) = 1.96 * 0.374166 = 0.733365
+    result = stats.nps([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    assert result.score == 0.0
+    assert result.low == pytest.approx(-73.336, abs=0.001)
+    assert result.high == pytest.approx(73.336, abs=0.001)
+    assert result.margin_of_error == pytest.approx(73.336, abs=0.001)
+
+
+def test_one_answer_and_unanimous_answers_keep_a_spread_inside_the_scale():
+    # One promoter: n + 3 = 4; p = 1.75 / 4 = 0.4375, d = 0.75 / 4 = 0.1875; centre 0.25;
+    # var = 0.625 - 0.0625 = 0.5625; 1.96 * sqrt(0.5625 / 4) = 1.96 * 0.375 = 0.735
+    one = stats.nps([0] * 10 + [1])
+    assert one.score == 100.0
+    assert (one.low, one.high) == (pytest.approx(-48.5), pytest.approx(98.5))
+    assert one.margin_of_error == pytest.approx(73.5)
+    # Seven promoters: n + 3 = 10; p = 0.775, d = 0.075; centre 0.7; var = 0.85 - 0.49
+    # = 0.36; 1.96 * sqrt(0.036) = 0.371884: 32.812 .. 107.188, cut at 100; half width
+    # (100 - 32.812) / 2 = 33.594
     everyone_promotes = stats.nps([0] * 9 + [3, 4])
     assert everyone_promotes.score == 100.0
-    assert everyone_promotes.margin_of_error == 0.0
+    assert everyone_promotes.low == pytest.approx(32.812, abs=0.001)
+    assert everyone_promotes.high == 100.0
+    assert everyone_promotes.margin_of_error == pytest.approx(33.594, abs=0.001)
+    # Three detractors: n + 3 = 6; p = 0.125, d = 0.625; centre -0.5; var = 0.75 - 0.25
+    # = 0.5; 1.96 * sqrt(0.5 / 6) = 0.565803: -106.580 .. 6.580, cut at -100
     everyone_detracts = stats.nps([2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0])
     assert everyone_detracts.score == -100.0
-    assert everyone_detracts.margin_of_error == 0.0
+    assert everyone_detracts.low == -100.0
+    assert everyone_detracts.high == pytest.approx(6.580, abs=0.001)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=400), min_size=11, max_size=11))
+def test_the_interval_stays_on_the_scale_and_is_never_zero_width(counts):
+    result = stats.nps(counts)
+    if sum(counts) == 0:
+        assert result.low is None and result.high is None and result.margin_of_error is None
+        return
+    assert -100.0 <= result.low < result.high <= 100.0
+    assert result.margin_of_error == pytest.approx((result.high - result.low) / 2)
+    assert result.margin_of_error > 0
+
+
+def test_fewer_than_thirty_answers_read_with_care():
+    assert stats.FEW_ANSWERS == 30
+    assert [stats.read_with_care(n) for n in (0, 1, 29, 30, 31)] == [
+        False, True, True, False, False]
+
+
+def test_display_rounding_takes_exact_halves_up_as_formbricks_and_surveyjs_do():
+    # Python's round() gives 12.2 for 12.25 (the float is exactly 12.25: ties to even)
+    assert stats.round_half_up(12.25, 1) == 12.3
+    assert stats.round_half_up(0.125, 2) == 0.13
+    assert stats.round_half_up(2.5, 0) == 3.0
+    assert stats.round_half_up(-12.25, 1) == -12.3  # halves away from zero, symmetric
+    assert stats.round_half_up(1.005, 2) == 1.01  # as printed, not 1.00499999...
+    assert stats.round_half_up(33.33333, 1) == 33.3
+    assert stats.round_half_up(None, 1) is None
 
 
 def test_nps_without_answers_has_no_score():
@@ -50,6 +112,7 @@ def test_nps_without_answers_has_no_score():
 
 
 def test_margin_of_error_matches_the_variance_of_plus_one_zero_minus_one():
+    # the plain Wald margin: the adjusted interval applies it to the adjusted shares
     # The per-respondent value +1/0/-1 of 7 promoters, 2 passives, 1 detractor:
     values = np.array([1] * 7 + [0] * 2 + [-1])
     direct = 1.96 * math.sqrt(values.var() / values.size) * 100  # population variance

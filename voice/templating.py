@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from voice.clock import isoformat, utcnow
 from voice.loop.service import unread_count
+from voice.surveys.scales import KIND_LABELS
 from voice.text import render_markdown
 from voice.units import format_points as points
 
@@ -77,6 +78,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["points"] = points
     app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.globals["time_tag"] = time_tag
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True

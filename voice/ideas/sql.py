@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     Delete,
     Insert,
     Select,
@@ -46,7 +47,8 @@ from sqlalchemy.orm import joinedload
 from voice.accounts.models import User
 from voice.database import is_postgresql, upsert
 from voice.extensions import db
-from voice.ideas.models import Idea, IdeaSubscription, IdeaTally, Vote
+from voice.ideas import ranking
+from voice.ideas.models import CLOSED_STATUSES, Idea, IdeaSubscription, IdeaTally, Vote
 
 SORTS = ("trending", "top", "new")
 SEARCH_SORT = "relevance"  # the default order of a search: its score
@@ -181,8 +183,27 @@ class BoardShape:
     dialect: str
 
 
+def _hours_old(dialect_name: str) -> ColumnElement[Any]:
+    """Hours from the idea's creation to the bound ``now``, in the dialect's date math."""
+    now = bindparam("now", type_=DateTime())
+    if dialect_name == "postgresql":
+        return func.extract("epoch", now - Idea.created_at) / 3600.0
+    return (func.julianday(now) - func.julianday(Idea.created_at)) * 24.0
+
+
+def trending_order(dialect_name: str) -> ColumnElement[Any]:
+    """``ranking.trending_score`` in SQL: Fider's gravity at the bound ``now``."""
+    weight = 1.0 + Idea.vote_count + ranking.COMMENT_WEIGHT * Idea.comment_count
+    return weight / func.power(_hours_old(dialect_name) + ranking.GRAVITY_HOURS,
+                               ranking.GRAVITY)
+
+
 def _board_conditions(shape: BoardShape) -> list[ColumnElement[bool]]:
     conditions = [not_merged(shape.dialect == "postgresql")]
+    if shape.sort == "trending":  # the window: a range of ix_ideas_hot, not a scan
+        conditions.append(Idea.hot_score >= bindparam("window_floor"))
+        if not shape.by_status:  # done and declined ideas are not moving
+            conditions.append(Idea.status.not_in(CLOSED_STATUSES))
     if shape.by_status:
         conditions.append(Idea.status == bindparam("status"))
     if shape.by_area:
@@ -197,9 +218,9 @@ def _board_conditions(shape: BoardShape) -> list[ColumnElement[bool]]:
 
 def _board_total(shape: BoardShape, conditions: list[ColumnElement[bool]],
                  matched: Subquery | None) -> Select:
-    """The number of ideas on the board: from the tallies unless the list is personal or
-    searched (then a count of the matching ids)."""
-    if matched is not None or shape.mine or shape.voted:
+    """The number of ideas on the board: from the tallies unless the list is personal,
+    searched or trending (then a count of the matching ids; trending's are the window's)."""
+    if matched is not None or shape.mine or shape.voted or shape.sort == "trending":
         ids = select(Idea.id).where(*conditions)
         if matched is not None:
             ids = ids.join(matched, matched.c.idea_id == Idea.id)
@@ -215,7 +236,8 @@ def _board_total(shape: BoardShape, conditions: list[ColumnElement[bool]],
 def board_statements(shape: BoardShape, matched: Subquery | None = None
                      ) -> tuple[Select, Select]:
     """(the page, its total), with the values left as parameters: ``status``, ``area_id``,
-    ``viewer_id``, ``page_size`` and ``skip``; ``matched``: a search's (idea_id, score).
+    ``viewer_id``, ``page_size``, ``skip`` and, for trending, ``now`` and
+    ``window_floor`` (``voice.ideas.ranking``); ``matched``: a search's (idea_id, score).
 
     The page is one statement: the ideas with their area and author (id and name only: a
     list shows no more of them), the total as a scalar subquery on every row and, for a
@@ -234,13 +256,13 @@ def board_statements(shape: BoardShape, matched: Subquery | None = None
     )
     if matched is not None:
         stmt = stmt.join(matched, matched.c.idea_id == Idea.id)
-    order: dict[str, Any] = {
-        "top": Idea.vote_count, "new": Idea.created_at, "trending": Idea.hot_score}
     first: Any
     if shape.sort == SEARCH_SORT and matched is not None:
         first = matched.c.score
+    elif shape.sort == "trending":
+        first = trending_order(shape.dialect)
     else:
-        first = order[shape.sort]
+        first = {"top": Idea.vote_count, "new": Idea.created_at}[shape.sort]
     stmt = stmt.order_by(first.desc(), Idea.id.desc())
     return stmt.limit(bindparam("page_size")).offset(bindparam("skip")), total
 

@@ -35,7 +35,7 @@ from voice.ideas.forms import (
 from voice.ideas.limits import comment_limit, submit_limit
 from voice.ideas.models import STATUS_LABELS
 from voice.pagecache import anonymous_page_cache
-from voice.paging import parse_paging
+from voice.paging import page_number, parse_paging
 
 bp = Blueprint("ideas", __name__)
 
@@ -120,10 +120,7 @@ def new():
 
 def render_detail(idea_id: int, *, status: int = 200, **forms):
     """The idea's page; ``forms`` replace the blank ones (to show a refused form's errors)."""
-    try:
-        comment_page = max(1, int(request.args.get("comments", 1)))
-    except ValueError:
-        comment_page = 1
+    comment_page = page_number(request.args, "comments")
     detail = service.idea_detail(viewer(), idea_id, comment_page)
     idea = detail.idea
     target = detail.merged_into

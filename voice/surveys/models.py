@@ -151,3 +151,22 @@ class UsedResponseToken(Model):
         ForeignKey("surveys.id", ondelete="CASCADE"), index=True
     )
     digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SurveyRespondent(Model):
+    """That some signed-in customer answered an anonymous survey, and nothing else.
+
+    ``digest`` is HMAC-SHA256 of the user id under a key of the survey's own
+    (``service.tokens.respondent_digest``): no user id, no response id, no time, so the
+    row cannot be joined to the answers. Its primary key refuses a second response of
+    the same customer, even concurrently. No row id either: the digest is the key
+    (``WITHOUT ROWID`` on SQLite), so no counter orders the rows as the responses are.
+    """
+
+    __tablename__ = "survey_respondents"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), index=True
+    )

@@ -38,7 +38,7 @@ from sqlalchemy.orm import joinedload
 
 from voice.database import upsert
 from voice.extensions import db
-from voice.surveys.models import Response, Survey, Tally, UsedResponseToken
+from voice.surveys.models import Response, Survey, SurveyRespondent, Tally, UsedResponseToken
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class Statements:
     survey_for_response: Select[Any]
     #: params survey_id, digest. RETURNING the id; no row when the token was spent.
     spend_token: Insert
+    #: params survey_id, digest (the signed-in customer's keyed hash). RETURNING the
+    #: digest; no row when this customer answered the anonymous survey already.
+    claim_respondent: Insert
     #: params survey_id, user_id, created_at. RETURNING the id; no row when this user
     #: has a response (anonymous rows have no user and never clash).
     insert_response: Insert
@@ -65,6 +68,7 @@ def _build(dialect: str) -> Statements:
     # bulk path; these are plain Core statements with their own parameters.
     surveys, tallies = Survey.__table__, Tally.__table__
     tokens, responses = UsedResponseToken.__table__, Response.__table__
+    respondents = SurveyRespondent.__table__
     add = upsert(tallies, dialect)
     return Statements(
         survey_for_response=(
@@ -76,6 +80,10 @@ def _build(dialect: str) -> Statements:
         spend_token=(
             upsert(tokens, dialect).on_conflict_do_nothing(index_elements=["digest"])
             .returning(tokens.c.id)
+        ),
+        claim_respondent=(
+            upsert(respondents, dialect).on_conflict_do_nothing(index_elements=["digest"])
+            .returning(respondents.c.digest)
         ),
         insert_response=(
             upsert(responses, dialect)

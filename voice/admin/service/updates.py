@@ -11,6 +11,8 @@ list and one update) are in voice/admin/service/queries.py.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from voice import pages
 from voice.accounts.models import User
 from voice.admin import audit
@@ -73,18 +75,19 @@ def _linked_ideas(idea_ids: list[int]) -> dict[int, idea_reads.IdeaRow]:
     return found
 
 
-def publish_update(actor: User, title: str, body: str, idea_ids: list[int]) -> Update:
+def publish_update(actor: User, title: str, body: str, idea_ids: list[int], *,
+                   now: datetime | None = None) -> Update:
     require_staff(actor)
     title, body = _check_update(title, body, idea_ids)
     with write_transaction():
         linked = _linked_ideas(idea_ids)
-        update = Update(title=title, body=body, author_id=actor.id, published_at=utcnow())
+        update = Update(title=title, body=body, author_id=actor.id, published_at=now or utcnow())
         db.session.add(update)
         db.session.flush()
         for idea_id in idea_ids:
             db.session.add(UpdateIdea(update_id=update.id, idea_id=idea_id))
             if linked[idea_id].status != "done":
-                ideas.change_status(actor, idea_id, "done", f"Delivered: {title}")
+                ideas.change_status(actor, idea_id, "done", f"Delivered: {title}", now=now)
         notices = notify(idea_reads.voters_and_followers(idea_ids), kind="update_published",
                          subject=f"You asked, we did: {title}"[:200],
                          body=plain_excerpt(body, 500), link=pages.update(update.id))

@@ -145,7 +145,9 @@ class NpsScore(ResponseModel):
     promoters: int
     passives: int
     detractors: int
-    margin_of_error: float | None
+    margin_of_error: float | None  # half the width of [low, high]
+    low: float | None = None  # the 95% interval (adjusted Wald), within -100..100
+    high: float | None = None
 
 
 class CsatScore(ResponseModel):
@@ -161,6 +163,7 @@ class QuestionResult(ResponseModel):
     position: int
     required: bool
     answered: int
+    few_answers: bool = False  # fewer than 30 answers: read with care
     distribution: dict[str, int]
     mean: float | None = None
     nps: NpsScore | None = None
@@ -181,6 +184,9 @@ class TrendPoint(ResponseModel):
     n: int
     score: float | None
     margin_of_error: float | None
+    low: float | None = None
+    high: float | None = None
+    few_answers: bool = False
     promoters: int
     passives: int
     detractors: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from voice import signals
@@ -37,8 +39,10 @@ def subscribers(idea_id: int, exclude: int | None = None) -> list[User]:
     return list(db.session.scalars(stmt))
 
 
-def add_comment(author: User, idea_id: int, body: str, internal: bool = False) -> Comment:
-    """A comment (Markdown). Staff comments are official; internal notes are staff-only."""
+def add_comment(author: User, idea_id: int, body: str, internal: bool = False, *,
+                now: datetime | None = None) -> Comment:
+    """A comment (Markdown). Staff comments are official; internal notes are staff-only.
+    ``now`` (default: the present) is when it was written."""
     body = clean_text(body, limit=COMMENT_MAX, field="body", what="comment")
     if internal and not author.is_staff:
         raise Forbidden("Only staff may write internal notes.", code="forbidden")
@@ -48,7 +52,8 @@ def add_comment(author: User, idea_id: int, body: str, internal: bool = False) -
             raise Conflict("This idea was merged into another one; comment there.",
                            code="idea_merged")
         comment = Comment(idea_id=idea.id, author_id=author.id, body=body, internal=internal,
-                          official=author.is_staff and not internal, created_at=utcnow())
+                          official=author.is_staff and not internal,
+                          created_at=now or utcnow())
         db.session.add(comment)
         db.session.flush()
         if not internal:

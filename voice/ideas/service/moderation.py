@@ -9,6 +9,8 @@ recounted from their vote rows (``counters.recount``).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, func, select, update
 
 from voice import signals
@@ -34,6 +36,9 @@ from voice.text import plain_excerpt
 
 #: Votes moved back per UPDATE by an unmerge (a bound list this long suits both databases).
 UNMERGE_CHUNK = 500
+#: What a merge tells the duplicate's subscribers: whose vote moved, and everyone else.
+MERGED_WITH_VOTE = "Your vote moved with it, and you follow it now."
+MERGED_FOLLOWING = "You follow it now."
 
 
 def set_idea_area(actor: User, idea_id: int, area_slug: str | None) -> Idea:
@@ -54,25 +59,27 @@ def set_idea_area(actor: User, idea_id: int, area_slug: str | None) -> Idea:
     return idea
 
 
-def _record_status(actor: User, idea: Idea, status: str, note: str) -> str:
+def _record_status(actor: User, idea: Idea, status: str, note: str, now: datetime) -> str:
     """Write the status change (and the new status, its tallies); the old status."""
     old = idea.status
     if status == old and not note:
         raise Invalid(f"The idea is {STATUS_LABELS[old].lower()} already; "
                       "add a note to post an update.", code="same_status", field="status")
     db.session.add(StatusChange(idea_id=idea.id, from_status=old, to_status=status,
-                                note=note, actor_id=actor.id, created_at=utcnow()))
+                                note=note, actor_id=actor.id, created_at=now))
     if status != old:
         tally(old, idea.area_id, -1)
         tally(status, idea.area_id, 1)
         idea.status = status
-    idea.updated_at = utcnow()
+    idea.updated_at = now
     db.session.flush()
     return old
 
 
-def change_status(actor: User, idea_id: int, status: str, note: str) -> Idea:
-    """Move the idea to ``status`` with a public note; every subscriber is told."""
+def change_status(actor: User, idea_id: int, status: str, note: str, *,
+                  now: datetime | None = None) -> Idea:
+    """Move the idea to ``status`` with a public note; every subscriber is told. ``now``
+    (default: the present) is when it moved."""
     require_staff(actor, STAFF_ONLY)
     status = check_status(status)
     note = clean_text(note, limit=NOTE_MAX, field="note", what="note", required=False)
@@ -81,7 +88,7 @@ def change_status(actor: User, idea_id: int, status: str, note: str) -> Idea:
         if idea.is_merged:
             raise Conflict("A merged idea has no status of its own; change the one it went to.",
                            code="idea_merged")
-        old = _record_status(actor, idea, status, note)
+        old = _record_status(actor, idea, status, note, now or utcnow())
         label = STATUS_LABELS[status]
         subject = (f'"{idea.title}" is now {label.lower()}' if status != old
                    else f'Update on "{idea.title}"')
@@ -134,17 +141,19 @@ def _check_mergeable(duplicate: Idea, into: Idea) -> None:
                        code="target_merged", field="into")
 
 
-def _move_votes_and_followers(duplicate: Idea, into: Idea) -> None:
+def _move_votes_and_followers(duplicate: Idea, into: Idea) -> set[int]:
     """The duplicate's votes of customers who did not vote for ``into`` move there, each
-    remembering where it was cast; its active subscribers follow."""
+    remembering where it was cast; its active subscribers follow. Returns the voters
+    whose vote moved."""
     both = select(Vote.user_id).where(Vote.idea_id == into.id)
-    db.session.execute(
+    moved = db.session.scalars(
         update(Vote)
         .where(Vote.idea_id == duplicate.id, Vote.user_id.not_in(both))
         .values(idea_id=into.id, merged_from_id=func.coalesce(Vote.merged_from_id,
                                                               duplicate.id))
+        .returning(Vote.user_id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     followers = db.session.scalars(
         select(IdeaSubscription.user_id).where(
             IdeaSubscription.idea_id == duplicate.id, IdeaSubscription.active.is_(True),
@@ -156,9 +165,25 @@ def _move_votes_and_followers(duplicate: Idea, into: Idea) -> None:
     for user_id in followers:
         db.session.add(IdeaSubscription(idea_id=into.id, user_id=user_id,
                                         merged_from_id=duplicate.id))
+    return set(moved)
 
 
-def merge_ideas(actor: User, duplicate_id: int, into_id: int) -> Idea:
+def _tell_merged(duplicate: Idea, into: Idea, moved_votes: set[int], actor: User) -> None:
+    """Tell the duplicate's subscribers where it went; "your vote moved" only to those
+    whose vote did (not to an author who never voted, nor to who voted for both)."""
+    subject = f'"{duplicate.title}" was merged into "{into.title}"'[:200]
+    told = subscribers(duplicate.id, exclude=actor.id)
+    for body, people in (
+        (MERGED_WITH_VOTE, [u for u in told if u.id in moved_votes]),
+        (MERGED_FOLLOWING, [u for u in told if u.id not in moved_votes]),
+    ):
+        if people:
+            notify(people, kind="idea_merged", subject=subject, body=body,
+                   link=idea_path(into.id))
+
+
+def merge_ideas(actor: User, duplicate_id: int, into_id: int, *,
+                now: datetime | None = None) -> Idea:
     """Merge the duplicate into another idea; returns the survivor.
 
     Votes move (a customer who voted for both keeps one vote on the survivor; their vote
@@ -172,15 +197,13 @@ def merge_ideas(actor: User, duplicate_id: int, into_id: int) -> Idea:
     with write_transaction():
         duplicate, into = _lock_pair(duplicate_id, into_id)
         _check_mergeable(duplicate, into)
-        _move_votes_and_followers(duplicate, into)
+        moved_votes = _move_votes_and_followers(duplicate, into)
         duplicate.merged_into_id = into.id
-        duplicate.merged_at = utcnow()
+        duplicate.merged_at = now or utcnow()
         tally(duplicate.status, duplicate.area_id, -1)
         db.session.flush()
         recount([duplicate, into])
-        notify(subscribers(duplicate.id, exclude=actor.id), kind="idea_merged",
-               subject=f'"{duplicate.title}" was merged into "{into.title}"'[:200],
-               body="Your vote and subscription moved with it.", link=idea_path(into.id))
+        _tell_merged(duplicate, into, moved_votes, actor)
         signals.idea_merged.send(into, duplicate=duplicate, actor=actor)
     return into
 

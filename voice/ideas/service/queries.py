@@ -4,6 +4,7 @@ comments, and a customer's part on the board."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -11,9 +12,10 @@ from sqlalchemy.orm import aliased, joinedload
 
 from voice.accounts.models import User
 from voice.areas.service import resolve_area
+from voice.clock import utcnow
 from voice.errors import Invalid, NotFound
 from voice.extensions import db
-from voice.ideas import search, sql
+from voice.ideas import ranking, search, sql
 from voice.ideas.models import Comment, Idea, IdeaSubscription, StatusChange, Vote
 from voice.ideas.service.checks import MERGE_CHAIN_LIMIT, check_status
 from voice.paging import MAX_PER_PAGE, Page
@@ -56,10 +58,13 @@ def _check_filters(viewer: User | None, sort: str | None, status: str | None,
 
 def list_ideas(viewer: User | None = None, sort: str | None = None, status: str | None = None,
                area: str | None = None, q: str | None = None, mine: bool = False,
-               voted: bool = False, page: int = 1, per_page: int = 20) -> IdeaPage:
+               voted: bool = False, page: int = 1, per_page: int = 20,
+               now: datetime | None = None) -> IdeaPage:
     """One page of the board, in one statement (``sql.board_statements``). The total comes
-    from the tallies unless the list is personal or searched, so the first page costs a
-    few index reads however large the board is."""
+    from the tallies unless the list is personal, searched or trending, so the first page
+    costs a few index reads however large the board is. Trending (``voice.ideas.ranking``)
+    is read at ``now`` (the clock's by default): the ideas in the window, done and
+    declined ones left out unless ``status`` asks for them, by gravity."""
     q = (q or "").strip()[:200]
     sort, area_id = _check_filters(viewer, sort, status, area, q, mine, voted)
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
@@ -74,9 +79,12 @@ def list_ideas(viewer: User | None = None, sort: str | None = None, status: str 
         stmt, total = sql.board_statements(shape, matched)
     else:
         stmt, total = sql.cached_board_statements(shape)
-    params = {"status": status, "area_id": area_id,
-              "viewer_id": viewer.id if viewer is not None else None,
-              "page_size": per_page, "skip": (page - 1) * per_page}
+    params: dict[str, Any] = {"status": status, "area_id": area_id,
+                              "viewer_id": viewer.id if viewer is not None else None,
+                              "page_size": per_page, "skip": (page - 1) * per_page}
+    if sort == "trending":
+        moment = now or utcnow()
+        params.update(now=moment, window_floor=ranking.window_floor(moment))
     rows = db.session.execute(stmt, params).all()
     count = rows[0].total if rows else db.session.scalar(total, params)
     return IdeaPage(items=[row[0] for row in rows], page=page, per_page=per_page,

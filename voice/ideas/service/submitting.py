@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from voice import signals
 from voice.accounts.models import User
 from voice.areas.service import resolve_area
@@ -16,13 +18,16 @@ from voice.ideas.service.counters import lock_idea, tally
 from voice.ideas.service.discussion import subscribe
 
 
-def submit_idea(author: User, title: str, description: str, area_slug: str | None = None) -> Idea:
-    """A new open idea by ``author``, indexed for search, the author subscribed."""
+def submit_idea(author: User, title: str, description: str, area_slug: str | None = None,
+                *, now: datetime | None = None) -> Idea:
+    """A new open idea by ``author``, indexed for search, the author subscribed.
+
+    ``now`` (default: the present) is when it was submitted; the demo backdates ideas."""
     title = clean_title(title)
     description = clean_description(description)
     with write_transaction():
         area = resolve_area(area_slug)
-        now = utcnow()
+        now = now or utcnow()
         idea = Idea(
             title=title, description=description, area_id=area.id if area else None,
             status="open", author_id=author.id, vote_count=0, comment_count=0,

@@ -90,6 +90,10 @@ def add_vote_for(actor: User, idea_id: int, customer_email: str) -> tuple[int, U
         voter = accounts.user_by_email(email)
         if voter is None:
             raise Invalid("No customer has that email.", code="unknown_user", field="email")
+        if voter.role != "customer":
+            # a proxy vote speaks for a customer; staff and admins vote for themselves
+            raise Invalid(f"{voter.email} is not a customer: proxy votes are for customers.",
+                          code="not_a_customer", field="email")
         idea = lock_idea(idea_id)
         _check_voting_open(idea)
         count = _add_vote(idea, voter, voter.id, added_by=actor)

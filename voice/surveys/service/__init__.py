@@ -72,7 +72,14 @@ from voice.surveys.service.results import (
     text_answers,
 )
 from voice.surveys.service.tallies import rebuild_tallies, week_of, week_of_day
-from voice.surveys.service.tokens import TOKEN_MAX_AGE, TOKEN_SALT, new_nonce, response_token
+from voice.surveys.service.tokens import (
+    TOKEN_MAX_AGE,
+    TOKEN_SALT,
+    has_responded,
+    new_nonce,
+    respondent_digest,
+    response_token,
+)
 
 __all__ = [
     "ANSWERED",
@@ -101,6 +108,7 @@ __all__ = [
     "edit_question",
     "export_csv",
     "get_survey",
+    "has_responded",
     "load_survey",
     "move_question",
     "new_nonce",
@@ -110,6 +118,7 @@ __all__ = [
     "publish_survey",
     "rebuild_tallies",
     "remove_question",
+    "respondent_digest",
     "response_token",
     "set_status",
     "staff_surveys",

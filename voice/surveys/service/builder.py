@@ -56,6 +56,10 @@ class QuestionSpec:
 
 
 def _bad_question(where: str, message: str, field: str) -> Invalid:
+    """``message`` after ``where`` ("Question 2: a choice question needs ..."), or on
+    its own as a sentence ("A choice question needs ...")."""
+    if not where:
+        message = message[:1].upper() + message[1:]
     return Invalid(f"{where}{message}", code="invalid_question", field=field)
 
 

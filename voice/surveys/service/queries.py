@@ -17,8 +17,22 @@ from voice.errors import Invalid, NotFound
 from voice.extensions import db
 from voice.paging import Page, paginate
 from voice.permissions import is_staff, require_staff
-from voice.surveys.models import ANSWERED, STATUSES, Answer, Question, Response, Survey, Tally
-from voice.surveys.service.tokens import response_token, token_spent
+from voice.surveys.models import (
+    ANSWERED,
+    STATUSES,
+    Answer,
+    Question,
+    Response,
+    Survey,
+    SurveyRespondent,
+    Tally,
+)
+from voice.surveys.service.tokens import (
+    has_responded,
+    respondent_digest,
+    response_token,
+    token_spent,
+)
 
 CHANGE_REFUSED = "Only staff may change surveys."
 
@@ -120,13 +134,24 @@ def open_surveys(page: int = 1, per_page: int = 20) -> Page:
 @dataclass
 class OpenList:
     listing: Page
-    answered: dict[int, datetime] = field(default_factory=dict)  # survey id -> when
+    #: survey id -> when (None: an anonymous survey, whose respondents keep no time)
+    answered: dict[int, datetime | None] = field(default_factory=dict)
+
+
+def _answered_anonymously(user_id: int, surveys: list[Survey]) -> set[int]:
+    """Which of these anonymous surveys the customer answered (their keyed hashes)."""
+    digests = {respondent_digest(s.id, user_id): s.id for s in surveys if s.anonymous}
+    if not digests:
+        return set()
+    found = db.session.scalars(select(SurveyRespondent.digest).where(
+        SurveyRespondent.digest.in_(list(digests))))
+    return {digests[digest] for digest in found}
 
 
 def open_surveys_for(user: Any, page: int = 1, per_page: int = 20) -> OpenList:
     """The open surveys and, for a signed-in customer, which of them they answered."""
     listing = open_surveys(page, per_page)
-    answered: dict[int, datetime] = {}
+    answered: dict[int, datetime | None] = {}
     if signed_in(user) and listing.items:
         rows = db.session.execute(
             select(Response.survey_id, Response.created_at).where(
@@ -135,6 +160,7 @@ def open_surveys_for(user: Any, page: int = 1, per_page: int = 20) -> OpenList:
             )
         )
         answered = {row[0]: row[1] for row in rows.all()}
+        answered.update(dict.fromkeys(_answered_anonymously(user.id, listing.items)))
     return OpenList(listing, answered)
 
 
@@ -176,6 +202,7 @@ class AnsweringView:
     responded_at: datetime | None = None  # identified: when this customer answered
     token: str | None = None  # anonymous: the one-time token for this browser session
     token_spent: bool = False  # anonymous: this browser session has answered
+    respondent: bool = False  # anonymous: this signed-in customer has answered (anywhere)
     needs_login: bool = False
 
 
@@ -191,6 +218,8 @@ def survey_for_answering(survey_id: int, user: Any = None,
         if nonce:
             view.token = response_token(survey.id, nonce)
             view.token_spent = token_spent(survey.id, nonce)
+        if signed_in(user):
+            view.respondent = has_responded(survey.id, user.id)
     elif signed_in(user):
         view.responded_at = db.session.scalar(
             select(Response.created_at).where(

@@ -21,7 +21,7 @@ from voice.surveys import sql
 from voice.surveys.models import Answer, Question, Response, Survey
 from voice.surveys.service.queries import closed_message, signed_in
 from voice.surveys.service.tallies import count_response, week_of
-from voice.surveys.service.tokens import token_digest
+from voice.surveys.service.tokens import respondent_digest, token_digest
 
 #: (question, number, text, choices) of one accepted answer.
 CleanAnswer = tuple[Question, int | None, str | None, list[str] | None]
@@ -82,7 +82,9 @@ def submit_response(
 
     ``user`` is the signed-in customer (None or an anonymous user when nobody is
     signed in). Identified surveys take one response per customer; anonymous ones
-    store no user and spend ``anonymous_token`` (see ``response_token``).
+    store no user and spend ``anonymous_token`` (see ``response_token``), and take
+    one response per signed-in customer too, by a keyed hash of the user id kept apart
+    from the answers (``tokens.respondent_digest``).
     ``submitted_at`` backdates a response (demo data and benchmarks only). The
     Response returned is detached: its columns are loaded, so reading them after the
     commit costs no query. The signal's ``survey`` has its questions loaded.
@@ -120,6 +122,8 @@ def submit_response(
             raise Conflict(closed_message(survey, moment), code="survey_closed")
         if survey.anonymous:
             _spend_token(survey.id, token_digest(survey, anonymous_token))
+            if signed_in(user):
+                _claim_respondent(survey.id, respondent_digest(survey.id, user.id))
         elif not signed_in(user):
             raise Unauthorized("Sign in to answer this survey.", code="unauthorized")
         user_id = None if survey.anonymous else user.id
@@ -150,6 +154,16 @@ def _spend_token(survey_id: int, digest: str) -> None:
                                {"survey_id": survey_id, "digest": digest}).first()
     if spent is None:
         raise AlreadyResponded("This survey was already answered from this browser session.")
+
+
+def _claim_respondent(survey_id: int, digest: str) -> None:
+    """One response per signed-in customer on an anonymous survey: INSERT the keyed
+    hash ... ON CONFLICT (digest) DO NOTHING, as :func:`_spend_token` (a concurrent twin
+    waits for the first, then inserts nothing and is refused)."""
+    claimed = db.session.execute(sql.statements().claim_respondent,
+                                 {"survey_id": survey_id, "digest": digest}).first()
+    if claimed is None:
+        raise AlreadyResponded("You already answered this survey.")
 
 
 def _insert_response(survey_id: int, user_id: int | None, moment: datetime) -> Response:

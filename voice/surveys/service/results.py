@@ -51,8 +51,7 @@ def _check(actor: Any) -> None:
         require_staff(actor, READ_REFUSED)
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
+_round = stats.round_half_up  # display rounding: exact halves up (12.25 -> 12.3)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -64,6 +63,7 @@ def _nps_json(score: stats.Nps) -> dict[str, Any]:
         "promoters": score.promoters, "passives": score.passives,
         "detractors": score.detractors,
         "margin_of_error": _round(score.margin_of_error, 1),
+        "low": _round(score.low, 1), "high": _round(score.high, 1),
     }
 
 
@@ -87,6 +87,7 @@ def _question_result(question: Question, totals: dict[str, int]) -> dict[str, An
         "position": question.position, "required": question.required,
         "answered": int(totals.get(ANSWERED, 0)),
     }
+    result["few_answers"] = stats.read_with_care(result["answered"])
     if question.kind in SCALES:
         result.update(_scale_result(question.kind, totals))
     elif question.kind in CHOICE_KINDS:
@@ -150,6 +151,8 @@ def _trend_points(question_id: int) -> list[dict[str, Any]]:
             "week": (first + timedelta(weeks=index)).isoformat(),
             "n": score.n, "score": _round(score.score, 1),
             "margin_of_error": _round(score.margin_of_error, 1),
+            "low": _round(score.low, 1), "high": _round(score.high, 1),
+            "few_answers": stats.read_with_care(score.n),
             "promoters": score.promoters, "passives": score.passives,
             "detractors": score.detractors,
         }

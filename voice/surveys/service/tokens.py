@@ -4,11 +4,20 @@ A token is signed (itsdangerous) over the survey id and a nonce that the pages k
 the browser session, so a reloaded page's token names the same response. Spending one
 stores the SHA-256 digest of (survey, nonce) in ``UsedResponseToken``, whose unique
 digest refuses a second use (see ``responding``).
+
+A token is per browser session, so on its own it lets one signed-in customer answer
+again from each new session. For a signed-in customer an anonymous survey also keeps a
+``SurveyRespondent``: ``respondent_digest``, HMAC-SHA256 of the user id under a key of
+the survey's own (derived from ``SECRET_KEY`` and the survey id), so one customer
+answers once. The row holds no user id, no response id and no time: the answers cannot
+be traced to it. Whoever holds ``SECRET_KEY`` and a user id can tell *whether* that
+customer answered, never *what*.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from flask import current_app
@@ -17,9 +26,10 @@ from sqlalchemy import select
 
 from voice.errors import Invalid
 from voice.extensions import db
-from voice.surveys.models import Survey, UsedResponseToken
+from voice.surveys.models import Survey, SurveyRespondent, UsedResponseToken
 
 TOKEN_SALT = "voice.surveys.response-token"
+RESPONDENT_SALT = b"voice.surveys.respondent"
 TOKEN_MAX_AGE = 7 * 24 * 3600
 
 
@@ -40,6 +50,27 @@ def response_token(survey_id: int, nonce: str | None = None) -> str:
 
 def digest(survey_id: int, nonce: str) -> str:
     return hashlib.sha256(f"{survey_id}:{nonce}".encode()).hexdigest()
+
+
+def _survey_key(survey_id: int) -> bytes:
+    """The survey's own secret: HMAC-SHA256(SECRET_KEY, salt + survey id)."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return hmac.new(secret, RESPONDENT_SALT + b":" + str(survey_id).encode(),
+                    hashlib.sha256).digest()
+
+
+def respondent_digest(survey_id: int, user_id: int) -> str:
+    """HMAC-SHA256 of the user id under the survey's key, in hex (64 characters)."""
+    return hmac.new(_survey_key(survey_id), str(user_id).encode(), hashlib.sha256).hexdigest()
+
+
+def has_responded(survey_id: int, user_id: int) -> bool:
+    """Whether this signed-in customer answered the anonymous survey (any session)."""
+    return db.session.scalar(
+        select(SurveyRespondent.survey_id).where(
+            SurveyRespondent.digest == respondent_digest(survey_id, user_id))
+    ) is not None
 
 
 def token_spent(survey_id: int, nonce: str) -> bool:
