@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -95,6 +97,16 @@ def test_unknown_email_and_wrong_password_read_the_same(app, login, customer):
         ("https://evil.example/steal", "/"),
         ("//evil.example/", "/"),
         ("/\\evil.example", "/"),
+        # issue 13: dot segments and tabs that browsers turn into another site
+        ("/.//evil.example/", "/evil.example/"),
+        ("/a/..//evil.example/x", "/evil.example/x"),
+        ("/./\t/evil.example", "/"),
+        ("/.\n//evil.example", "/"),
+        ("///evil.example", "/evil.example"),
+        ("/ideas/../../..//evil.example", "/evil.example"),
+        ("javascript:alert(1)", "/"),
+        ("http://localhost/ideas?sort=new", "/ideas?sort=new"),
+        ("/ideas/9?stay=1#comments", "/ideas/9?stay=1"),
     ],
 )
 def test_login_redirects_only_within_the_site(app, login, customer, next_url, expected):
@@ -170,3 +182,37 @@ def test_a_deactivated_user_cannot_sign_in(app, login, customer):
         service.set_active(customer.id, False)
     response = login().post("/login", data={"email": customer.email, "password": PASSWORD})
     assert response.status_code == 400
+    # issue 13: told that the account is disabled (only once the password is right)
+    page = response.get_data(as_text=True)
+    assert "This account is disabled" in page and "Wrong email or password" not in page
+    wrong = login().post("/login", data={"email": customer.email, "password": "nope-nope"})
+    assert wrong.status_code == 400
+    assert "Wrong email or password." in wrong.get_data(as_text=True)
+    assert "disabled" not in wrong.get_data(as_text=True)
+
+
+def test_password_inputs_say_what_a_password_manager_should_fill(app, login, customer):
+    """issue 13: password inputs carry ``autocomplete`` (current-password on sign-in and
+    confirmations, new-password where one is chosen)."""
+    anonymous, signed_in = login(), login(customer)
+    pages = {"/login": anonymous, "/register": anonymous, "/me": signed_in,
+             "/me/delete": signed_in,
+             "/reset-password/" + _reset_token(app, customer): anonymous}
+    for path, browser in pages.items():
+        html = browser.get(path).get_data(as_text=True)
+        inputs = re.findall(r"<input[^>]*type=\"password\"[^>]*>", html)
+        assert inputs, path
+        for tag in inputs:
+            assert re.search(r'autocomplete="(current|new)-password"', tag), (path, tag)
+    login_page = anonymous.get("/login").get_data(as_text=True)
+    assert 'autocomplete="username"' in login_page
+    assert 'autocomplete="current-password"' in login_page
+    register_page = anonymous.get("/register").get_data(as_text=True)
+    assert register_page.count('autocomplete="new-password"') == 2
+
+
+def _reset_token(app, user) -> str:
+    from voice.accounts import service
+
+    with app.app_context():
+        return service.password_reset_token(service.get_user(user.id))

@@ -118,6 +118,19 @@ def test_token_stops_working_when_the_user_is_deactivated(app, client, customer,
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
+def test_a_deactivated_account_is_told_so_only_with_its_password(app, client, customer):
+    from voice.accounts import service
+
+    with app.app_context():
+        service.set_active(customer.id, False)
+    right = client.post("/api/v1/tokens", json={"email": customer.email, "password": PASSWORD})
+    assert right.status_code == 401
+    assert right.json["error"]["code"] == "bad_credentials"
+    assert "disabled" in right.json["error"]["message"]
+    wrong = client.post("/api/v1/tokens", json={"email": customer.email, "password": "nope-1"})
+    assert wrong.status_code == 401 and "disabled" not in wrong.json["error"]["message"]
+
+
 def test_account_creation_is_rate_limited(database_urls, backend):
     from tests.conftest import test_config
     from voice import create_app

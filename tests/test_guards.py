@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Blueprint
 
 from voice.auth import staff_required
@@ -57,3 +58,24 @@ def test_session_cookie_flags(app, login, customer):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie
+
+
+OPEN_REDIRECTS = ["https://evil.example/phish", "//evil.example/", "/.//evil.example/",
+                  "/a/..//evil.example/x", "/./\t/evil.example", "\\\\evil.example"]
+
+
+@pytest.mark.parametrize("back", OPEN_REDIRECTS)
+def test_the_role_form_goes_back_only_within_the_site(app, login, admin, customer, back):
+    """issue 13: the user list's role form redirected to any ``back`` it was sent."""
+    response = login(admin).post(f"/admin/users/{customer.id}/role",
+                                 data={"role": "customer", "back": back})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/") and "//" not in location, location
+    assert "/." not in location and "\\" not in location and "\t" not in location, location
+
+
+def test_the_role_form_goes_back_to_the_filtered_list(app, login, admin, customer):
+    response = login(admin).post(f"/admin/users/{customer.id}/role",
+                                 data={"role": "customer", "back": "/admin/users?role=staff"})
+    assert response.headers["Location"] == "/admin/users?role=staff"

@@ -229,3 +229,41 @@ def test_reset_requests_are_rate_limited_per_address(make_user, database_urls, b
     with limited.app_context():
         assert db.session.scalar(select(func.count(OutboxMail.id))) == 0
         db.engine.dispose()
+
+
+# The same inbox written five ways (issue 13: each had its own counter, 9 mails got through).
+VICTIM = "victim@exämple.com"
+VICTIM_VARIANTS = ["victim@exämple.com", "victim@xn--exmple-cua.com",
+                   "victim@exa\u0308mple.com", "VICTIM@EXÄMPLE.COM", " Victim@ExÄmple.Com "]
+
+
+def test_unicode_variants_of_an_address_share_one_reset_limit(make_user, database_urls,
+                                                              backend):
+    from tests.conftest import test_config
+    from voice import create_app
+    from voice.accounts import service
+
+    limited = create_app(test_config(database_urls[backend], RATELIMIT_ENABLED=True))
+    with limited.app_context():
+        service.create_user(VICTIM, PASSWORD, "Victim")
+    client = limited.test_client()
+    token = client.get("/reset-password").get_data(as_text=True).split(
+        'name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    statuses = [client.post("/reset-password", data={"email": email, "csrf_token": token},
+                            environ_base={"REMOTE_ADDR": f"10.0.5.{n}"}).status_code
+                for n, email in enumerate(VICTIM_VARIANTS * 2)]
+    assert statuses == [200, 200, 200] + [429] * 7
+    with limited.app_context():
+        assert db.session.scalar(select(func.count(OutboxMail.id))) == 3
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("variant", VICTIM_VARIANTS)
+def test_every_variant_of_an_address_is_stored_and_found_as_one(app, variant):
+    from voice.accounts import service
+
+    with app.app_context():
+        assert service.normalise_email(variant) == "victim@exämple.com"
+        user = service.create_user(variant, PASSWORD, "Victim")
+        assert user.email == "victim@exämple.com"
+        assert service.authenticate(VICTIM_VARIANTS[1], PASSWORD).id == user.id

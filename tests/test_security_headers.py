@@ -238,3 +238,47 @@ def test_the_scanner_catches_what_it_looks_for():
     scanner.feed('<script>alert(1)</script><a href="JavaScript:x" onclick="y">a</a>'
                  '<p style="color:red"></p><script src="/s.js"></script>')
     assert len(scanner.problems) == 5, scanner.problems
+
+
+# --- Cache-Control on what is about the signed-in person (issue 13) -----------------------
+
+
+def parameterless_get_paths(app) -> list[str]:
+    return sorted({rule.rule for rule in app.url_map.iter_rules()
+                   if "GET" in rule.methods and not rule.arguments
+                   and not rule.rule.startswith("/static")})
+
+
+def test_every_answer_for_a_signed_in_person_is_no_store(app, world, login):
+    """Pages rendered for a signed-in user and API answers with a user: a shared cache or
+    the browser's back button must not keep them (ASVS V8.2.1)."""
+    iid = world.ids["idea_id"]
+    customer, staff = login(world.customer), login(world.staff)
+    api = app.test_client()
+    answers = {f"customer {path}": customer.get(path) for path in parameterless_get_paths(app)
+               if not path.startswith(("/admin", "/api/v1/admin"))}
+    answers |= {f"staff {path}": staff.get(path) for path in parameterless_get_paths(app)
+                if path.startswith("/admin")}
+    answers |= {
+        "idea page": customer.get(f"/ideas/{iid}"),
+        "page 404": customer.get("/no/such/page"),
+        "API me": api.get("/api/v1/me", headers={"Authorization": world.tokens["customer"]}),
+        "API idea": api.get(f"/api/v1/ideas/{iid}",
+                            headers={"Authorization": world.tokens["customer"]}),
+        "API 404": api.get("/api/v1/ideas/999999",
+                           headers={"Authorization": world.tokens["customer"]}),
+        "API with the cookie": customer.get("/api/v1/me/notifications"),
+        "API new token": api.post("/api/v1/tokens", json={"email": world.customer.email,
+                                                          "password": "correct-horse-battery"}),
+    }
+    for where, answer in answers.items():
+        if answer.status_code in (200, 201, 400, 403, 404):
+            assert answer.headers.get("Cache-Control") == "no-store", (where, answer.status_code)
+
+
+def test_signed_out_public_pages_stay_cacheable(app, world, login):
+    anonymous = login()
+    for path in ("/", "/ideas", f"/ideas/{world.ids['idea_id']}", "/markets"):
+        assert "no-store" not in anonymous.get(path).headers.get("Cache-Control", ""), path
+    assert "no-store" not in anonymous.get("/static/css/voice.css").headers.get(
+        "Cache-Control", "")

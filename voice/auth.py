@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin, urlsplit
 
 from flask import abort, request
 from flask_login import current_user
@@ -35,16 +36,26 @@ staff_required = role_required(*STAFF_ROLES)
 admin_required = role_required("admin")
 
 
+# Control characters and white space (browsers drop a tab or a newline inside a URL, so
+# "/./\t/evil.example" became "//evil.example") and backslashes (read as "/").
+_NOT_IN_A_REDIRECT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def safe_next_url(target: str | None) -> str | None:
-    """``target`` if it stays on this site (a path, same host), else None."""
-    if not target:
+    """``target`` as a path on this site, normalised, or None if it is not one.
+
+    Every redirect whose target comes from the request goes through here (login's
+    ``next``, the staff forms' ``back``). The target is resolved against this site's
+    address (dot segments removed), must stay on this host over http(s), and comes back as a
+    path with its runs of slashes made one: ``/.//evil.example/`` and
+    ``/a/..//evil.example/x`` resolved to ``//evil.example/...``, which a browser reads
+    as another site (issue 13). The fragment is dropped.
+    """
+    if not target or _NOT_IN_A_REDIRECT.search(target.strip()):
         return None
-    target = target.strip()
-    if target.startswith(("//", "\\")) or "\\" in target:
-        return None
-    host = urlparse(request.host_url)
-    resolved = urlparse(urljoin(request.host_url, target))
+    host = urlsplit(request.host_url)
+    resolved = urlsplit(urljoin(request.host_url, target.strip()))
     if resolved.scheme not in ("http", "https") or resolved.netloc != host.netloc:
         return None
-    path = resolved.path or "/"
+    path = re.sub(r"/{2,}", "/", resolved.path or "/")
     return path + (f"?{resolved.query}" if resolved.query else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -66,6 +67,9 @@ class Config:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # How long a sign-in lasts at most (voice.accounts.models.LoginSession); signing out,
+    # a new password or a deactivation ends it sooner.
+    LOGIN_SESSION_LIFETIME = timedelta(days=int(os.environ.get("VOICE_LOGIN_SESSION_DAYS", "30")))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

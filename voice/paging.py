@@ -35,13 +35,31 @@ class Page:
         return self.page < self.pages
 
 
+def _whole(text: object) -> int | None:
+    """``text`` as an int when written with the digits 0-9 only (``"²"`` and ``"١"`` are
+    not page numbers), else None."""
+    text = str(text).strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def page_number(args, key: str = "page") -> int:
+    """A page number from the query argument ``key`` (1 when absent); Invalid
+    ``invalid_paging`` unless a whole number from 1 to ``MAX_PAGE`` (past it the OFFSET
+    overflows the database's integer: a 500)."""
+    value = args.get(key) or "1"
+    number = _whole(value)
+    if number is None or not 1 <= number <= MAX_PAGE:
+        raise Invalid(f"{key} is between 1 and {MAX_PAGE:,} (a whole number).",
+                      code="invalid_paging")
+    return number
+
+
 def parse_paging(args, default_per_page: int = 20) -> tuple[int, int]:
     """Read ``page`` and ``per_page`` from query arguments; Invalid when malformed."""
-    try:
-        page = int(args.get("page", 1))
-        per_page = int(args.get("per_page", default_per_page))
-    except (TypeError, ValueError):
-        raise Invalid("page and per_page must be whole numbers.", code="invalid_paging") from None
+    page = _whole(args.get("page", 1))
+    per_page = _whole(args.get("per_page", default_per_page))
+    if page is None or per_page is None:
+        raise Invalid("page and per_page must be whole numbers.", code="invalid_paging")
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
         raise Invalid(
             f"page is between 1 and {MAX_PAGE:,} and per_page between 1 and {MAX_PER_PAGE}.",

@@ -3,7 +3,7 @@
 Closing an account keeps what the customer said in public (ideas, comments, votes,
 survey answers, trades) and the numbers staff rely on, under an anonymised user
 row shown as "A former customer"; it removes what identifies or reaches the person
-(email, name, password, sessions, API tokens, notifications, mail preferences,
+(email, name, password, login sessions, API tokens, notifications, mail preferences,
 queued or sent mails, idea subscriptions). Open market positions are sold back to
 each market maker at the market's current price, so the ledger balances.
 
@@ -33,7 +33,7 @@ EXPORT_FORMAT = "voice-account-export/1"
 #: The download's sections in the order it shows them (after ``format`` and
 #: ``exported_at``); a section no name here lists follows, in the order it came.
 EXPORT_SECTIONS = (
-    "profile", "api_tokens",  # accounts
+    "profile", "login_sessions", "api_tokens",  # accounts
     "ideas", "comments", "votes", "idea_subscriptions",  # ideas
     "survey_responses",  # surveys
     "positions", "trades", "ledger",  # markets

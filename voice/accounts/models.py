@@ -1,4 +1,4 @@
-"""Users and their API tokens."""
+"""Users, their login sessions and their API tokens."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from voice.clock import utcnow
 from voice.extensions import Model
 from voice.permissions import ROLES, STAFF_ROLES
 
-__all__ = ["ROLES", "STAFF_ROLES", "ApiToken", "User"]
+__all__ = ["ROLES", "STAFF_ROLES", "ApiToken", "LoginSession", "User"]
 
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    # ``login_key`` below is an attribute of the loaded object, not a column.
+    __allow_unmapped__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -26,13 +28,18 @@ class User(UserMixin, Model):
     # Play-money balance in hundredths of a point; changed only with a ledger row.
     balance: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change or deactivation: every older session stops working.
+    # Bumped on password change, reset, deactivation and closing: a mailed reset link
+    # is bound to it (voice.accounts.service.passwords), so a used link is dead.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    #: The raw key of the login session this object was signed in or loaded with (see
+    #: LoginSession); None for a user loaded any other way. Never stored.
+    login_key: str | None = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -47,7 +54,8 @@ class User(UserMixin, Model):
         return self.role == "admin"
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session cookie: ``<id>:<login session key>``."""
+        return f"{self.id}:{self.login_key or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
@@ -65,3 +73,18 @@ class ApiToken(Model):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginSession(Model):
+    """One signed-in browser. The session cookie holds ``<user id>:<key>`` and only the
+    key's SHA-256 is stored, so the server can end a session: signing out deletes its
+    row, a new password, a deactivation or a closed account every row of the user, and
+    a cookie saved before names nothing (issue 13). A row older than
+    ``LOGIN_SESSION_LIFETIME`` is over too, and is swept at the user's next sign-in."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,7 @@ from voice.accounts.forms import (
     ResetRequestForm,
 )
 from voice.accounts.limits import reset_email_limit, reset_limit, signin_limit, signup_limit
+from voice.accounts.models import User
 from voice.auth import safe_next_url
 from voice.errors import ServiceError
 from voice.forms import show_service_error
@@ -36,7 +37,7 @@ def register():
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            login_user(user)
+            login_user(service.start_session(user))
             flash(f"Welcome to Voice, {user.display_name}.", "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
@@ -48,20 +49,33 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors = ["Wrong email or password."]
-        else:
-            login_user(user)
-            flash(f"Signed in as {user.display_name}.", "success")
-            return redirect(safe_next_url(form.next.data) or url_for("main.home"))
+    user = _credentials_of(form) if form.validate_on_submit() else None
+    if user is not None:
+        login_user(service.start_session(user))
+        flash(f"Signed in as {user.display_name}.", "success")
+        return redirect(safe_next_url(form.next.data) or url_for("main.home"))
     status = 400 if form.errors else 200
     return render_template("accounts/login.html", form=form), status
 
 
+def _credentials_of(form: LoginForm) -> User | None:
+    """The user the sign-in form's email and password name, or None with the form's
+    error set: the same sentence for a wrong email and a wrong password, and "disabled"
+    only for the right password of a deactivated account."""
+    try:
+        user = service.authenticate(form.email.data, form.password.data)
+    except ServiceError as error:
+        form.password.errors = [error.message]
+        return None
+    if user is None:
+        form.password.errors = ["Wrong email or password."]
+    return user
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        service.end_session(current_user)  # a copy of the cookie names nothing now
     logout_user()
     flash("You are signed out.", "success")
     return redirect(url_for("main.home"))
@@ -88,7 +102,7 @@ def profile():
         except ServiceError as error:
             show_service_error(password_form, error)
         else:
-            login_user(user)  # this session stays; every other one ends
+            login_user(service.start_session(user))  # a new session here; every other ended
             flash("Your password is changed. Other sessions were signed out.", "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if profile_form.errors or password_form.errors else 200

@@ -1,30 +1,21 @@
 """Reading the staff lists' query arguments: a whole number, a day. Pure.
 
-Lenient where a filter is optional (a number that is not one is no filter), strict
-where a wrong value would silently show the wrong list (a date that is not one is an
-``invalid_filter`` error naming the argument).
+The staff side's names for the readers of ``voice.query_args`` (the one helper every
+page's filters go through): strict everywhere, since a value that is not what the
+filter takes would silently show the wrong list. A number is ASCII digits that fit the
+database's integer column, a day a date within ``voice.query_args.FIRST_DAY`` ..
+``LAST_DAY``; anything else is an ``invalid_filter`` error with a sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from voice.query_args import day, number
 
-from voice.errors import Invalid
-
-
-def whole_number(value: object) -> int | None:
-    """``value`` as an int when it is written as a whole number, else None."""
-    return int(str(value)) if value not in (None, "") and str(value).isdigit() else None
+__all__ = ["day", "whole_number"]
 
 
-def day(args: Mapping[str, str], key: str) -> datetime | None:
-    """The midnight of the date in ``args[key]`` (None when absent); Invalid if malformed."""
-    value = (args.get(key) or "").strip()
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{key} must be a date (YYYY-MM-DD).", code="invalid_filter",
-                      field=key) from None
+def whole_number(value: object, name: str = "This value") -> int | None:
+    """``value`` as an int (None when absent or empty); Invalid unless ASCII digits
+    from 0 to ``voice.query_args.MAX_NUMBER``. ``name`` starts the sentence."""
+    text = "" if value is None else str(value).strip()
+    return number(text, name) if text else None

@@ -15,10 +15,15 @@ from voice.admin.page_helpers import check_csrf, current_actor
 from voice.admin.query_args import whole_number
 from voice.admin.rules import SCORED_KINDS, SOURCE_LABELS
 from voice.areas.service import all_areas
-from voice.auth import admin_required
+from voice.auth import admin_required, safe_next_url
 from voice.errors import ServiceError
 from voice.forms import show_service_error
 from voice.paging import parse_paging
+from voice.permissions import ROLES
+from voice.query_args import QueryArgs
+
+#: What the user list's query may hold (voice.query_args): an unknown role is a sentence.
+USER_ARGS = QueryArgs(choices={"role": ROLES}, texts=("q",))
 
 # --- teams ------------------------------------------------------------------------------
 
@@ -205,12 +210,14 @@ def delete_rule(rule_id: int):
 def users():
     form = UserSearchForm(request.args)
     page, per_page = parse_paging(request.args)
+    status = 200
     try:
+        USER_ARGS.check(request.args)
         listing = service.search_users(form.q.data or "", form.role.data or "", page, per_page)
     except ServiceError as error:
         flash(error.message, "error")
-        listing = service.search_users("", "", 1, per_page)
-    return render_template("admin/users.html", form=form, listing=listing)
+        listing, status = service.search_users("", "", 1, per_page), 400
+    return render_template("admin/users.html", form=form, listing=listing), status
 
 
 def _flash_refusal(error: ServiceError) -> None:
@@ -228,7 +235,7 @@ def user_role(user_id: int):
         flash(f"{user.email} is now {user.role}.", "success")
     except ServiceError as error:
         _flash_refusal(error)
-    return redirect(request.form.get("back") or url_for("admin.users"))
+    return redirect(safe_next_url(request.form.get("back")) or url_for("admin.users"))
 
 
 @admin_required

@@ -24,10 +24,19 @@ from voice.clock import utcnow
 from voice.errors import Invalid, ServiceError
 from voice.forms import show_service_error
 from voice.paging import parse_paging
+from voice.query_args import QueryArgs
 from voice.surveys.scales import NPS_DETRACTORS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 settings_views.register(bp)
+
+# What each list's query may hold, read by voice.query_args before the filters are parsed:
+# an unknown, huge, non-ASCII or out-of-calendar argument is a 400 with a sentence.
+CASE_ARGS = QueryArgs(numbers=("team", "assignee"), days=("since", "until"),
+                      texts=("state", "source", "overdue", "replied", "q"))
+AUDIT_ARGS = QueryArgs(numbers=("actor", "target_id"), days=("since", "until"),
+                       texts=("action", "target_type"))
+SCORE_ARGS = QueryArgs(numbers=("min", "max"), days=("week",), texts=("kind",))
 
 
 # --- home -------------------------------------------------------------------------------
@@ -51,6 +60,7 @@ def _case_list(template_title: str, mine: bool = False):
     if mine:
         args["assignee"] = str(current_user.id)
     try:
+        CASE_ARGS.check(request.args)
         filters = service.parse_case_filters(args)
         page, per_page = parse_paging(request.args, default_per_page=25)
     except Invalid as error:
@@ -113,6 +123,7 @@ def case(case_id: int):
 @bp.route("/audit")
 @staff_required
 def audit_log():
+    AUDIT_ARGS.check(request.args)
     page, per_page = parse_paging(request.args, default_per_page=50)
     filters = service.parse_audit_filters(request.args)
     listing = service.audit_entries(filters, page=page, per_page=per_page)
@@ -126,6 +137,7 @@ def audit_log():
 @bp.route("/scores")
 @staff_required
 def scores():
+    SCORE_ARGS.check(request.args)
     page, per_page = parse_paging(request.args, default_per_page=50)
     filters = service.parse_score_filters(request.args)
     listing = service.list_score_answers(filters, page=page, per_page=per_page)

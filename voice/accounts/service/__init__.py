@@ -9,11 +9,12 @@ work. Behind it, one file per concern:
 - ``registration``: create an account, and change its profile, role or active state;
 - ``passwords``: the password rules, signing in, changing or setting a password, and
   resetting it from a mailed link;
+- ``sessions``: start and end login sessions (one row per signed-in browser);
 - ``tokens``: issue and revoke API bearer tokens.
 
-The bearer-token lookup (every API call) is the one tuned statement, in
-``voice.accounts.sql``. Downloading one's data and closing the account are in
-``voice.accounts.data`` (the personal-data collector signals).
+The bearer-token lookup (every API call) and the login-session lookup (every signed-in
+page) are the tuned statements, in ``voice.accounts.sql``. Downloading one's data and
+closing the account are in ``voice.accounts.data`` (the personal-data collector signals).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from voice.accounts.service.registration import (
     set_role,
     update_profile,
 )
+from voice.accounts.service.sessions import end_all_sessions, end_session, start_session
 from voice.accounts.service.tokens import issue_token, revoke_token
 
 __all__ = [
@@ -63,6 +65,8 @@ __all__ = [
     "check_password_rules",
     "count_users",
     "create_user",
+    "end_all_sessions",
+    "end_session",
     "get_user",
     "issue_token",
     "load_session_user",
@@ -77,6 +81,7 @@ __all__ = [
     "set_password",
     "set_role",
     "staff_members",
+    "start_session",
     "update_profile",
     "user_by_email",
     "user_for_token",

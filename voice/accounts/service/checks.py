@@ -6,6 +6,8 @@ before they open a transaction. The password rules are in ``passwords``.
 
 from __future__ import annotations
 
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 
 from voice.errors import Invalid
@@ -15,12 +17,19 @@ DISPLAY_NAME_MAX = 80
 
 
 def normalise_email(email: str) -> str:
-    """A valid email, lower-cased; Invalid otherwise."""
+    """A valid email in the one form Voice stores, looks up and rate-limits it by;
+    Invalid otherwise.
+
+    NFC first (a combining diaeresis is the precomposed letter), then email-validator's
+    normalising: the domain through IDNA (UTS #46), so punycode ``xn--exmple-cua.com`` and
+    ``EXÄMPLE.com`` are ``exämple.com``; then the whole address lower case (Voice has
+    always treated the local part case-insensitively too)."""
+    text = unicodedata.normalize("NFC", (email or "").strip())
     try:
-        result = validate_email((email or "").strip(), check_deliverability=False)
+        result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         raise Invalid("Enter a valid email address.", field="email") from None
-    return result.normalized.lower()
+    return unicodedata.normalize("NFC", result.normalized.lower())
 
 
 def check_display_name(name: str) -> str:

@@ -1,7 +1,7 @@
 """Passwords: their rules, signing in, changing and setting one, and reset by mail.
 
-A new password ends every other session (``User.session_version``) and revokes every API
-token (:func:`end_sessions`), in the same transaction. A reset link is a signed, timed
+A new password ends every login session (``sessions.end_all_sessions``) and revokes every
+API token (:func:`end_sessions`), in the same transaction. A reset link is a signed, timed
 token bound to the current password's hash and session version, so a used link is dead.
 """
 
@@ -18,8 +18,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from voice.accounts.models import User
 from voice.accounts.service.checks import normalise_email
 from voice.accounts.service.queries import get_user, user_by_email
+from voice.accounts.service.sessions import end_all_sessions
 from voice.database import write_transaction
-from voice.errors import Invalid
+from voice.errors import Invalid, Unauthorized
 from voice.extensions import db
 from voice.mail import queue_mail, site_url
 
@@ -30,6 +31,9 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 RESET_SALT = "voice-password-reset"
 RESET_MAX_AGE = 3600  # seconds; app.config["PASSWORD_RESET_MAX_AGE"] overrides it
+
+DISABLED_MESSAGE = ("This account is disabled. Ask the Voice team if you think it "
+                    "should not be.")
 
 _BAD_LINK = ("This password reset link is not valid or was already used. "
              "Ask for a new one below.")
@@ -49,7 +53,11 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same work either way)."""
+    """The active user with these credentials, or None (same work either way).
+
+    Unauthorized ``bad_credentials`` with :data:`DISABLED_MESSAGE` when the password is
+    right but the account is deactivated: only someone who knows the password learns
+    that the account exists and why it cannot sign in."""
     try:
         email = normalise_email(email)
     except Invalid:
@@ -59,15 +67,19 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    if not check_password_hash(user.password_hash, password or ""):
         return None
+    if not user.active:
+        raise Unauthorized(DISABLED_MESSAGE, code="bad_credentials", field="password")
     return user
 
 
 def end_sessions(user: User) -> None:
-    """Sign the user out everywhere: other sessions stop working, every API token goes
-    (in the caller's transaction)."""
+    """Sign the user out everywhere: every login session and every API token goes, and
+    the session version moves on so a mailed reset link dies (in the caller's
+    transaction)."""
     user.session_version += 1
+    end_all_sessions(user.id)
     for token in list(user.tokens):
         db.session.delete(token)
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 
 from voice.accounts import sql
 from voice.accounts.models import User
 from voice.accounts.service.checks import check_role
+from voice.clock import utcnow
+from voice.database import as_id
 from voice.errors import NotFound
 from voice.extensions import db
 from voice.paging import Page, paginate
@@ -55,18 +59,27 @@ def search_users(q: str = "", role: str = "", page: int = 1, per_page: int = 20)
 
 
 def load_session_user(session_id: str) -> User | None:
-    """The user behind a Flask-Login session id ``<id>:<session_version>``."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    """The user behind a Flask-Login session id ``<user id>:<login session key>``, if that
+    session is live (one query); the object carries the key (``User.login_key``)."""
+    user_id, _, key = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit()) or not key:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
+    user = db.session.scalar(sql.session_user(), {
+        "key_hash": token_digest(key), "user_id": as_id(int(user_id)),
+        "since": utcnow() - session_lifetime()})
+    if user is not None:
+        user.login_key = key
     return user
 
 
+def session_lifetime() -> timedelta:
+    """How long a login session lasts from its sign-in (``LOGIN_SESSION_LIFETIME``)."""
+    return current_app.config["LOGIN_SESSION_LIFETIME"]
+
+
 def token_digest(raw_token: str) -> str:
-    """What is stored of an API token, and looked up: its SHA-256, in hex."""
+    """What is stored of an API token or a login session's key, and looked up: its
+    SHA-256, in hex."""
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 

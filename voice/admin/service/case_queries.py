@@ -27,6 +27,7 @@ from voice.clock import utcnow
 from voice.errors import Invalid, NotFound
 from voice.extensions import db
 from voice.paging import Page, paginate
+from voice.query_args import whole_number
 
 
 @dataclass
@@ -46,12 +47,7 @@ STATE_FILTERS = ("", "open", "done", *CASE_STATES)
 
 
 def _integer(args: Mapping[str, str], key: str) -> int | None:
-    value = (args.get(key) or "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise Invalid(f"{key} must be a number.", code="invalid_filter", field=key)
-    return int(value)
+    return whole_number(args, key)
 
 
 def _moment(args: Mapping[str, str], key: str) -> datetime | None:
