@@ -5,39 +5,52 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Two installs, so switching between make run and make test installs nothing again:
+# serving needs Voice and its runtime dependencies only; the tests add the [test] extras.
+RUN_STAMP := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 WORKERS ?= 2
+# Without VOICE_SMTP_URL mails are written here, not to the terminal.
+MAIL_LOG ?= instance/mail.log
 export FLASK_APP := voice
 
 .PHONY: run test lint venv chromium bench bench-quick clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $@
 
-venv: $(STAMP)
+venv: $(TEST_STAMP)
 
-run: $(STAMP)
+# Links in mail follow the port served on: the demo's mails (queued while seeding), the
+# server's and the mail sender's all see the same VOICE_BASE_URL.
+run: export VOICE_BASE_URL ?= http://127.0.0.1:$(PORT)
+run: $(RUN_STAMP)
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo --if-empty
+	$(BIN)/flask demo --if-empty --no-logins
+	@if [ -z "$$VOICE_SMTP_URL" ]; then $(BIN)/flask mail send --log-file $(MAIL_LOG); fi
 	@echo ""
+	@if [ -n "$$VOICE_SMTP_URL" ]; then echo "Mail: delivered over SMTP in the background."; \
+	else echo "Mail: VOICE_SMTP_URL is not set, so mails are written to $(MAIL_LOG)," \
+	"not sent (tail -f $(MAIL_LOG) to read them)."; fi
 	@echo "Voice is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@$(BIN)/flask demo-logins
 	@echo ""
-	@if [ -n "$$VOICE_SMTP_URL" ]; then echo "Mail: delivered over SMTP in the background."; \
-	else echo "Mail: VOICE_SMTP_URL is not set, so mails are printed here instead of sent."; fi
-	@export VOICE_BASE_URL="$${VOICE_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
-	$(BIN)/flask mail send --loop --interval 5 & mail_pid=$$!; \
+	@$(BIN)/flask mail send --loop --interval 5 --log-file $(MAIL_LOG) & mail_pid=$$!; \
 	trap 'kill $$mail_pid 2>/dev/null; wait $$mail_pid 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'voice:create_app()'
 
 # ruff (style, complexity <= 10, <= 40 statements, no imports inside functions),
 # import-linter (layers, pure cores, no import circle) and mypy (pure cores strict).
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check voice tests bench migrations
 	$(BIN)/lint-imports
 	$(BIN)/mypy
@@ -45,14 +58,14 @@ lint: $(STAMP)
 chromium:
 	@sh scripts/ensure-chromium
 
-test: $(STAMP) chromium lint
+test: $(TEST_STAMP) chromium lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	@sh bench/wrk/ensure-wrk
 	$(BIN)/python -m bench.run
 
-bench-quick: $(STAMP)
+bench-quick: $(TEST_STAMP)
 	@sh bench/wrk/ensure-wrk
 	$(BIN)/python -m bench.run --quick
 

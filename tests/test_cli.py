@@ -57,3 +57,14 @@ def test_demo_fills_an_empty_database_once(app):
     quiet = runner.invoke(args=["demo", "--if-empty"])
     assert quiet.exit_code == 0
     assert "not loaded" in quiet.output
+
+
+def test_demo_without_logins_leaves_the_sign_ins_to_demo_logins(app):
+    """make run seeds with --no-logins and prints the sign-ins once, last (issue 13)."""
+    runner = app.test_cli_runner()
+    seeded = runner.invoke(args=["demo", "--no-logins"])
+    assert seeded.exit_code == 0, seeded.output
+    assert "Demo data loaded." in seeded.output
+    assert "@northwind.example" not in seeded.output
+    logins = runner.invoke(args=["demo-logins"])
+    assert logins.output.count("admin@northwind.example") == 1

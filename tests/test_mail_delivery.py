@@ -324,18 +324,49 @@ def test_concurrent_senders_deliver_each_mail_exactly_once(app, make_user, smtp,
 # --- no SMTP server configured: the log -------------------------------------------------
 
 
-def test_mail_send_without_smtp_logs_each_mail_and_marks_it_logged(app, customer):
+def test_mail_send_without_smtp_logs_each_mail_and_marks_it_logged(app, customer, tmp_path):
+    app.config["MAIL_LOG_FILE"] = str(tmp_path / "mail.log")
     notify([customer], subject="Your idea is planned")
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 0, result.output
-    assert "Subject: Your idea is planned" in result.output
-    assert f"mail to {customer.email} (logged" in result.output
+    # issue 13: the mail goes to the log file, the terminal gets its batch's summary line
+    written = (tmp_path / "mail.log").read_text()
+    assert "Subject: Your idea is planned" in written
+    assert f"mail to {customer.email} (logged" in written
     assert "0 sent, 1 logged" in result.output
     [row] = mails(app)
     assert (row.status, row.attempts) == ("logged", 1)
 
     status = app.test_cli_runner().invoke(args=["mail", "status"])
     assert "logged   1" in status.output and "pending  0" in status.output
+
+
+def test_mail_send_without_smtp_prints_one_line_per_batch_and_writes_the_mails_to_a_file(
+    app, make_user, tmp_path
+):
+    people = [make_user(email=f"reader{n}@example.org") for n in range(5)]
+    notify(people, subject="Your idea shipped")
+    log_file = tmp_path / "logs" / "mail.log"
+    result = app.test_cli_runner().invoke(
+        args=["mail", "send", "--batch-size", "2", "--log-file", str(log_file)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 3, result.output  # batches of 2, 2 and 1
+    assert all(line.startswith("Mail to ") and str(log_file) in line for line in lines)
+    assert [line.rsplit(": ", 1)[1] for line in lines] == [
+        "0 sent, 2 logged, 0 to retry, 0 failed.", "0 sent, 2 logged, 0 to retry, 0 failed.",
+        "0 sent, 1 logged, 0 to retry, 0 failed."]
+    assert "Subject:" not in result.output and "@example.org" not in result.output
+    written = log_file.read_text()
+    assert written.count("--- mail to ") == 5
+    assert all(f"--- mail to {person.email} (logged" in written for person in people)
+    assert written.count("Subject: Your idea shipped") == 5
+    assert {row.status for row in mails(app)} == {"logged"}
+
+    again = app.test_cli_runner().invoke(args=["mail", "send", "--log-file", str(log_file)])
+    assert again.output.splitlines() == [f"Mail to {log_file} (no VOICE_SMTP_URL): nothing "
+                                         "to deliver."]
+    assert log_file.read_text() == written
 
 
 def test_mail_send_refuses_a_malformed_smtp_url(app):
@@ -378,7 +409,7 @@ def test_parse_smtp_url_empty_and_wrong():
 
 
 def test_the_mail_loop_delivers_in_the_background_and_stops_on_sigterm(
-    app, customer, database_urls, backend
+    app, customer, database_urls, backend, tmp_path
 ):
     import os
     import signal
@@ -389,8 +420,10 @@ def test_the_mail_loop_delivers_in_the_background_and_stops_on_sigterm(
     notify([customer], subject="Delivered by the loop")
     env = dict(os.environ, VOICE_DATABASE_URL=database_urls[backend],
                VOICE_SECRET_KEY="test-secret", VOICE_SMTP_URL="", FLASK_APP="voice")
+    log_file = tmp_path / "mail.log"
     loop = subprocess.Popen(
-        [sys.executable, "-m", "flask", "mail", "send", "--loop", "--interval", "0.2"],
+        [sys.executable, "-m", "flask", "mail", "send", "--loop", "--interval", "0.2",
+         "--log-file", str(log_file)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -402,5 +435,6 @@ def test_the_mail_loop_delivers_in_the_background_and_stops_on_sigterm(
         loop.send_signal(signal.SIGTERM)
         output, _ = loop.communicate(timeout=60)
     assert loop.returncode == 0, output
-    assert "Subject: Delivered by the loop" in output
+    assert "Subject: Delivered by the loop" in log_file.read_text()  # issue 13: in the file
+    assert "0 sent, 1 logged" in output
     assert output.rstrip().endswith("Mail delivery stopped.")

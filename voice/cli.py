@@ -2,7 +2,7 @@
 
     flask --app voice user create EMAIL --password P --role customer|staff|admin
     flask --app voice user set-role EMAIL ROLE
-    flask --app voice demo
+    flask --app voice demo [--if-empty] [--no-logins]
     flask --app voice demo-logins
     flask --app voice backup PATH
     flask --app voice restore PATH --yes
@@ -54,7 +54,9 @@ def set_role(email: str, role: str) -> None:
 @click.command("demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
-def demo(if_empty: bool) -> None:
+@click.option("--logins/--no-logins", default=True, show_default=True,
+              help="Print the demo sign-ins afterwards (make run prints them last, itself).")
+def demo(if_empty: bool, logins: bool) -> None:
     """Fill an empty database with a small, realistic company."""
     from voice.demo import seed_demo
 
@@ -65,7 +67,8 @@ def demo(if_empty: bool) -> None:
         raise click.ClickException("The database is not empty; demo data goes in an empty one.")
     seed_demo()
     click.echo("Demo data loaded.")
-    print_demo_logins()
+    if logins:
+        print_demo_logins()
 
 
 @click.command("demo-logins")

@@ -10,7 +10,7 @@ responses over twelve weeks, so many of those cases are overdue). This step:
 2. lets triage hand its cases over to the team of their area, as staff would;
 3. works through the cases at plausible times: most older ones closed (with a reply when
    the customer is known), some won't-do, some still open and overdue, the newest new;
-4. publishes two "You asked, we did" updates for popular ideas.
+4. publishes the "You asked, we did" updates of the ideas that shipped.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from datetime import timedelta
 
 from voice.admin import service, updates
 from voice.clock import utcnow
+from voice.demo.timeline import at
 from voice.demo.world import DemoWorld
 from voice.errors import ServiceError
-from voice.ideas.service import get_idea
 from voice.surveys import service as surveys
 
 TEAMS = [
@@ -189,21 +189,27 @@ def _new_case(case, owner, rng, now, roll: float, reply: str | None) -> None:
                             note=rng.choice(NOTES), now=_at(case, now, 0.5))
 
 
+#: (title, body, the ideas it announces, days ago): each just after its ideas shipped.
+UPDATES = [
+    ("Two-factor sign-in with an authenticator app",
+     "Turn on two-factor sign-in under *Security*: any authenticator app works, and ten "
+     "recovery codes keep you in when a phone is lost. Thank you to everyone who voted.",
+     ["Two-factor authentication with an app"], 15.8),
+    ("Invoices as PDF, one by one or all at once",
+     "Every invoice now has a **Download PDF** button, and *Billing › Invoices* downloads "
+     "a whole year as one zip. Thank you to everyone who voted and told us how your "
+     "accountant works.\n\n- A PDF for every invoice, with your VAT number\n"
+     "- A zip of a year's invoices", ["Export invoices as PDF", "Download all invoices at once"],
+     8.8),
+]
+
+
 def _publish_updates(world: DemoWorld, author) -> None:
-    candidates = []
-    for idea in world.ideas:
-        current = get_idea(idea.id)
-        if current.merged_into_id is None and current.status in ("planned", "in_progress",
-                                                                 "under_review", "open"):
-            candidates.append((current.vote_count, current.id, current.title))
-    candidates.sort(reverse=True)
-    plans = [
-        ("Exports you asked for are live",
-         "You can now export from every list. Thank you to everyone who voted and "
-         "explained how you would use it.\n\n- **CSV and Excel**\n- Your filters are kept"),
-        ("Faster, calmer notifications",
-         "We reworked how Voice tells you things. Thanks for the many comments."),
-    ]
-    for (title, body), chosen in zip(plans, (candidates[:2], candidates[2:3]), strict=False):
-        if chosen:
-            updates.publish_update(author, title, body, [idea_id for _, idea_id, _ in chosen])
+    """The "You asked, we did" posts, each listing the shipped ideas it is about."""
+    now = utcnow()
+    ideas = {idea.title: idea.id for idea in world.ideas}
+    for title, body, idea_titles, days in UPDATES:
+        idea_ids = [ideas[name] for name in idea_titles if name in ideas]
+        if idea_ids:
+            at(now - timedelta(days=days), updates.publish_update, author, title, body,
+               idea_ids)

@@ -1,36 +1,60 @@
 """Demo data of the markets domain, made through its service functions.
 
-A handful of markets on proposed changes, some linked to the demo ideas, with a few
-weeks of trading by the demo customers: one resolved, one voided.
+A handful of markets on proposed changes, each linked to the idea its question is
+about, with weeks of trading by the demo customers. A market ends when its idea does:
+the PDF-export market resolved Yes just after PDF export shipped; the dark-mode market
+was voided when dark mode became part of the redesign; the others are still open.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from voice.clock import utcnow
+from voice.demo.timeline import at, days_ago
 from voice.demo.world import DemoWorld
 from voice.errors import ServiceError
 from voice.markets import service
 
-# question, outcomes, b or subsidy, the crowd's hidden belief, how it ends, description
+
+@dataclass(frozen=True)
+class DemoMarket:
+    question: str
+    outcomes: list[str]
+    size: dict[str, Any]  # liquidity (b) or subsidy
+    belief: list[float]  # the crowd's hidden belief, which trading drifts toward
+    description: str
+    opened_days_ago: float
+    idea: str | None = None  # the title of the idea it is about
+    # (how it ended, the winning outcome's index, the note, days ago), None: still open
+    ending: tuple[str, int | None, str, float] | None = None
+
+
 MARKETS = [
-    ("Will offline mode ship in the mobile app by the end of March?", ["Yes", "No"],
-     {"liquidity": 100}, [0.62, 0.38], None,
-     "Resolves **Yes** if offline mode is in a public release of the iOS and Android apps "
-     "by 31 March."),
-    ("If we launch the annual plan, will monthly churn fall below 3% by the Q3 review?",
-     ["Yes", "No"], {"liquidity": 150}, [0.41, 0.59], None,
-     "Measured as logo churn in the Q3 business review."),
-    ("Which integration will customers connect most in its first month?",
-     ["Slack", "Zapier", "Webhooks", "Public API"], {"subsidy": 200},
-     [0.46, 0.27, 0.15, 0.12], None, "Counted from connected workspaces, 30 days after launch."),
-    ("Will the redesigned invoice editor reach a CSAT of 80% or more?", ["Yes", "No"],
-     {"liquidity": 80}, [0.7, 0.3], ("resolve", 0,
-                                     "The post-launch survey scored 84% satisfied."), ""),
-    ("Will dark mode ship before the mobile redesign?", ["Yes", "No"], {"liquidity": 60},
-     [0.5, 0.5], ("void", None, "Dark mode became part of the redesign, so the question no "
-                  "longer has an answer."), ""),
+    DemoMarket("Will offline mode reach the public iOS and Android apps within two months?",
+               ["Yes", "No"], {"liquidity": 100}, [0.62, 0.38],
+               "Resolves **Yes** if offline forms are in a public release of both apps "
+               "within two months of this market opening.", 19,
+               idea="Offline mode for field teams"),
+    DemoMarket("If we launch the annual plan, will monthly churn fall below 3% by the Q3 "
+               "review?", ["Yes", "No"], {"liquidity": 150}, [0.41, 0.59],
+               "Measured as logo churn in the Q3 business review.", 20,
+               idea="Annual plan with a discount"),
+    DemoMarket("Which integration will customers connect most in its first month?",
+               ["Slack", "Zapier", "Webhooks", "Public API"], {"subsidy": 200},
+               [0.46, 0.27, 0.15, 0.12],
+               "Counted from connected workspaces, 30 days after launch.", 16),
+    DemoMarket("Will PDF export of invoices ship within six weeks?", ["Yes", "No"],
+               {"liquidity": 80}, [0.7, 0.3],
+               "Resolves **Yes** if invoices can be downloaded as PDF within six weeks of "
+               "this market opening.", 44, idea="Export invoices as PDF",
+               ending=("resolve", 0, "PDF export shipped with the billing release.", 8.9)),
+    DemoMarket("Will dark mode ship before the mobile redesign?", ["Yes", "No"],
+               {"liquidity": 60}, [0.5, 0.5], "", 50, idea="Dark mode in the mobile app",
+               ending=("void", None, "Dark mode became part of the redesign, so the question "
+                       "no longer has an answer.", 29.9)),
 ]
 
 
@@ -38,26 +62,31 @@ def seed(world: DemoWorld) -> None:
     """Add this domain's part of the demo company to ``world``."""
     if not world.staff or not world.customers:
         return
-    rng = world.rng
     now = utcnow()
-    for number, (question, outcomes, size, belief, ending, description) in enumerate(MARKETS):
-        staff = world.staff[number % len(world.staff)]
-        opened = now - timedelta(days=24 - 3 * number, hours=rng.randint(0, 12))
-        idea = world.ideas[number] if number < len(world.ideas) else None
+    ideas = {idea.title: idea for idea in world.ideas}
+    for number, spec in enumerate(MARKETS):
+        opened = days_ago(now, spec.opened_days_ago)
+        idea = ideas.get(spec.idea) if spec.idea else None
         market = service.create_market(
-            staff, question, outcomes, description=description,
-            closes_at=now + timedelta(days=30 + 10 * number), idea_id=idea.id if idea else None,
-            now=opened, **size,
+            world.staff[number % len(world.staff)], spec.question, spec.outcomes,
+            description=spec.description, closes_at=now + timedelta(days=30 + 10 * number),
+            idea_id=idea.id if idea else None, now=opened, **spec.size,
         )
         outcome_ids = [o.id for o in service.get_market(market.id).outcomes]
-        _trade_history(world, market.id, outcome_ids, belief, opened, now)
-        if ending is not None:
-            kind, winner, note = ending
-            if kind == "resolve" and winner is not None:
-                service.resolve_market(world.staff[0], market.id, outcome_ids[winner], note)
-            else:
-                service.void_market(world.staff[0], market.id, note)
+        ended = days_ago(now, spec.ending[3]) if spec.ending else now
+        _trade_history(world, market.id, outcome_ids, spec.belief, opened, ended)
+        if spec.ending is not None:
+            _end(world, market.id, outcome_ids, spec.ending, ended)
         world.markets.append(market)
+
+
+def _end(world: DemoWorld, market_id: int, outcome_ids: list[int],
+         ending: tuple[str, int | None, str, float], when: datetime) -> None:
+    kind, winner, note, _ = ending
+    if kind == "resolve" and winner is not None:
+        at(when, service.resolve_market, world.staff[0], market_id, outcome_ids[winner], note)
+    else:
+        at(when, service.void_market, world.staff[0], market_id, note)
 
 
 def _trade_history(world: DemoWorld, market_id: int, outcome_ids: list[int],

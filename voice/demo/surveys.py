@@ -17,7 +17,7 @@ from voice.surveys.scales import CSAT_DISSATISFIED, NPS_PASSIVES, NPS_PROMOTERS
 PRAISE = [
     "The new dashboard saves me an hour a week.", "Support answered within minutes.",
     "Reliable, fast, and the editor is a joy.", "Integrations just work.",
-    "Great value for the team plan.", "The mobile app finally syncs offline.",
+    "Great value for the team plan.", "Setting up a new colleague takes two minutes.",
 ]
 MIXED = [
     "Good product, but exports are slow.", "Fine overall; the pricing page is confusing.",

@@ -4,14 +4,19 @@
     flask --app voice mail send --loop --interval 5   keep delivering (make run)
     flask --app voice mail status                     how many mails are in each state
 
-With ``VOICE_SMTP_URL`` empty, mails are written to stdout and the log and
-marked ``logged`` instead of sent.
+With ``VOICE_SMTP_URL`` empty, mails are written to a file (``--log-file``, by
+default ``instance/mail.log``) and marked ``logged`` instead of sent. Either way the
+terminal gets one line per batch, never the mails themselves.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -23,16 +28,50 @@ from sqlalchemy.exc import SQLAlchemyError
 from voice.extensions import db
 from voice.mail.delivery import DeliveryReport, deliver_due
 from voice.mail.models import MAIL_STATUSES, OutboxMail
-from voice.mail.smtp import logger, parse_smtp_url
+from voice.mail.smtp import LogTransport, SmtpSettings, Transport, logger, parse_smtp_url
 
 mail_cli = AppGroup("mail", help="Deliver the mail outbox.")
 
+LOG_FILE_NAME = "mail.log"
 
-def _one_pass(batch_size: int | None) -> DeliveryReport:
+
+def default_log_file() -> Path:
+    """``MAIL_LOG_FILE`` if set, else ``mail.log`` in the instance folder."""
+    configured = current_app.config.get("MAIL_LOG_FILE")
+    return Path(configured) if configured else Path(current_app.instance_path) / LOG_FILE_NAME
+
+
+def _shown(path: Path) -> str:
+    """The path as the reader would type it: relative to here when it is below here."""
     try:
-        return deliver_due(batch_size=batch_size)
-    finally:
-        db.session.remove()
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _smtp_settings() -> SmtpSettings | None:
+    """The SMTP server to use, None for the log file; ClickException for a bad URL."""
+    try:
+        return parse_smtp_url(current_app.config.get("SMTP_URL", ""))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _destination(settings: SmtpSettings | None, log_file: Path) -> str:
+    if settings:
+        return f"SMTP {settings.host}:{settings.port}"
+    return f"{_shown(log_file)} (no VOICE_SMTP_URL)"
+
+
+@contextmanager
+def _transport(settings: SmtpSettings | None, log_file: Path) -> Iterator[Transport | None]:
+    """The log file's transport (the file open for appending), or None: SMTP from config."""
+    if settings:
+        yield None
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("a", encoding="utf-8") as stream:
+        yield LogTransport(stream)
 
 
 def _summary(report: DeliveryReport) -> str:
@@ -40,13 +79,19 @@ def _summary(report: DeliveryReport) -> str:
             f"{report.failed} failed")
 
 
-def _destination() -> str:
-    """Where mail goes, for the command's first line; ClickException for a bad URL."""
+def _one_pass(settings: SmtpSettings | None, log_file: Path, where: str,
+              batch_size: int | None) -> DeliveryReport:
+    """Deliver the due mails, one line per batch on the terminal."""
+    def echo_batch(batch: DeliveryReport) -> None:
+        click.echo(f"Mail to {where}: {_summary(batch)}.")
+        for error in dict.fromkeys(batch.errors):
+            click.echo(f"  {error}", err=True)
+
     try:
-        settings = parse_smtp_url(current_app.config.get("SMTP_URL", ""))
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    return f"SMTP {settings.host}:{settings.port}" if settings else "the log (no VOICE_SMTP_URL)"
+        with _transport(settings, log_file) as transport:
+            return deliver_due(transport, batch_size=batch_size, on_batch=echo_batch)
+    finally:
+        db.session.remove()
 
 
 @mail_cli.command("send")
@@ -55,19 +100,24 @@ def _destination() -> str:
               help="Seconds between passes with --loop.")
 @click.option("--batch-size", default=None, type=click.IntRange(min=1),
               help="Mails claimed at a time (default MAIL_BATCH_SIZE, 50).")
-def send(keep_going: bool, interval: float, batch_size: int | None) -> None:
-    """Deliver the due mails of the outbox (over SMTP, or to the log without VOICE_SMTP_URL)."""
-    where = _destination()
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where mails go without VOICE_SMTP_URL (default instance/mail.log).")
+def send(keep_going: bool, interval: float, batch_size: int | None,
+         log_file: Path | None) -> None:
+    """Deliver the due mails of the outbox (over SMTP, or to a file without VOICE_SMTP_URL)."""
+    settings = _smtp_settings()
+    log_file = log_file or default_log_file()
+    where = _destination(settings, log_file)
     if not keep_going:
-        report = _one_pass(batch_size)
-        click.echo(f"Mail to {where}: {_summary(report)}.")
-        for error in dict.fromkeys(report.errors):
-            click.echo(f"  {error}", err=True)
+        report = _one_pass(settings, log_file, where, batch_size)
+        if not report.attempted:
+            click.echo(f"Mail to {where}: nothing to deliver.")
         return
-    _keep_delivering(where, interval, batch_size)
+    _keep_delivering(settings, log_file, where, interval, batch_size)
 
 
-def _keep_delivering(where: str, interval: float, batch_size: int | None) -> None:
+def _keep_delivering(settings: SmtpSettings | None, log_file: Path, where: str,
+                     interval: float, batch_size: int | None) -> None:
     """One pass every ``interval`` seconds until SIGTERM or SIGINT (the current mail ends)."""
     stop = threading.Event()
 
@@ -79,13 +129,10 @@ def _keep_delivering(where: str, interval: float, batch_size: int | None) -> Non
     click.echo(f"Delivering mail to {where} every {interval:g} s (Ctrl-C or SIGTERM stops).")
     while not stop.is_set():
         try:
-            report = _one_pass(batch_size)
+            _one_pass(settings, log_file, where, batch_size)
         except SQLAlchemyError as error:  # the database is away: keep trying
             logger.error("mail pass failed: %s", error)
             click.echo(f"Mail pass failed (database): {error}", err=True)
-        else:
-            if report.attempted:
-                click.echo(f"Mail: {_summary(report)}.")
         stop.wait(interval)
     click.echo("Mail delivery stopped.")
 

@@ -2,13 +2,16 @@
 
 ``deliver_due`` is one pass of ``flask --app voice mail send``:
 
-1. **Claim** a batch of due rows in one short write transaction: a single
-   ``UPDATE ... SET status='sending', claimed_by=<claim id>, attempts=attempts+1
-   WHERE id IN (<due ids>) AND <still due>``. On PostgreSQL the inner select
-   takes ``FOR UPDATE SKIP LOCKED``, so two senders take different rows, and the
-   repeated condition on the outer UPDATE is re-checked against the committed
-   row if another sender got there first; on SQLite the immediate transaction
-   serialises the claims. Due means ``pending`` with ``next_attempt_at <= now``,
+1. **Claim** a batch of due rows in one short write transaction: select the ids
+   of at most a batch of due rows, then ``UPDATE ... SET status='sending',
+   claimed_by=<claim id>, attempts=attempts+1 WHERE id IN (<those ids>) AND
+   <still due>``. On PostgreSQL the select takes ``FOR UPDATE SKIP LOCKED``, so two
+   senders take different rows, and the repeated condition on the UPDATE is
+   re-checked against the committed row if another sender got there first; on
+   SQLite the immediate transaction serialises the claims. (The ids are read
+   first, not in a subquery of the UPDATE: PostgreSQL may run such a subquery more
+   than once, each time with its own LIMIT, and claimed a batch of 5 at a batch
+   size of 2.) Due means ``pending`` with ``next_attempt_at <= now``,
    or ``sending`` with a claim older than ``MAIL_CLAIM_TIMEOUT_SECONDS`` (its
    sender died).
 2. **Send** each claimed mail outside any transaction, over one SMTP connection
@@ -21,8 +24,8 @@
 When the SMTP server cannot be reached the rest of the batch is put back the
 same way and the pass ends: nothing is lost, it is retried later.
 
-With no ``SMTP_URL`` the mails are written to the log (and stdout) and marked
-``logged``.
+With no ``SMTP_URL`` the mails are written to the log (to a stream: the
+``mail send`` command gives it ``instance/mail.log``) and marked ``logged``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -106,9 +110,12 @@ def claim_due(worker: str, limit: int) -> list[ClaimedMail]:
     if is_postgresql():
         ids = ids.with_for_update(skip_locked=True)
     with write_transaction():
+        due_ids = list(db.session.scalars(ids))
+        if not due_ids:
+            return []
         db.session.execute(
             update(OutboxMail)
-            .where(OutboxMail.id.in_(ids.scalar_subquery()), due)
+            .where(OutboxMail.id.in_(due_ids), due)
             .values(status="sending", claimed_by=claim, claimed_at=now,
                     attempts=OutboxMail.attempts + 1)
             .execution_options(synchronize_session=False)
@@ -208,14 +215,27 @@ class DeliveryReport:
     def attempted(self) -> int:
         return self.sent + self.logged + self.retried + self.failed
 
+    def add(self, other: DeliveryReport) -> None:
+        """Count ``other`` (one batch's report) into this one."""
+        self.sent += other.sent
+        self.logged += other.logged
+        self.retried += other.retried
+        self.failed += other.failed
+        self.errors.extend(other.errors)
+
 
 def deliver_due(
     transport: Transport | None = None,
     *,
     worker: str | None = None,
     batch_size: int | None = None,
+    on_batch: Callable[[DeliveryReport], None] | None = None,
 ) -> DeliveryReport:
-    """Deliver every due mail once (one pass); see the module doc for the protocol."""
+    """Deliver every due mail once (one pass); see the module doc for the protocol.
+
+    ``on_batch`` is called with each batch's own report as it ends (the command
+    prints one line per batch); the pass's report, returned, counts them all.
+    """
     transport = transport or transport_from_config()
     worker = worker or worker_id()
     batch_size = batch_size or setting("MAIL_BATCH_SIZE")
@@ -225,7 +245,12 @@ def deliver_due(
             batch = claim_due(worker, batch_size)
             if not batch:
                 break
-            if not _deliver_batch(transport, batch, report):
+            batch_report = DeliveryReport()
+            server_up = _deliver_batch(transport, batch, batch_report)
+            report.add(batch_report)
+            if on_batch is not None:
+                on_batch(batch_report)
+            if not server_up:
                 break  # the server is down: try again on the next pass
     finally:
         transport.close()
