@@ -10,7 +10,10 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
-WORKERS ?= 2
+# Empty: voice/gunicorn_conf.py decides (one process, 8 threads, so the rate limits in
+# memory hold exactly); WORKERS>1 needs VOICE_RATELIMIT_STORAGE_URL=redis://... (README).
+WORKERS ?=
+THREADS ?=
 # Without VOICE_SMTP_URL mails are written here, not to the terminal.
 MAIL_LOG ?= instance/mail.log
 export FLASK_APP := voice
@@ -46,7 +49,7 @@ run: $(RUN_STAMP)
 	@$(BIN)/flask mail send --loop --interval 5 --log-file $(MAIL_LOG) & mail_pid=$$!; \
 	trap 'kill $$mail_pid 2>/dev/null; wait $$mail_pid 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'voice:create_app()'
+	VOICE_WORKERS=$(WORKERS) VOICE_THREADS=$(THREADS) $(BIN)/gunicorn -c voice/gunicorn_conf.py --bind 127.0.0.1:$(PORT) --access-logfile - 'voice:create_app()'
 
 # ruff (style, complexity <= 10, <= 40 statements, no imports inside functions),
 # import-linter (layers, pure cores, no import circle) and mypy (pure cores strict).
