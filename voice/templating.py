@@ -25,8 +25,21 @@ class Link:
 
 
 # The product's main navigation; an entry shows once its blueprint is registered.
-NAV_ITEMS = [("ideas.index", "Ideas"), ("surveys.index", "Surveys"), ("markets.index", "Markets")]
+NAV_ITEMS = [("ideas.index", "Ideas"), ("surveys.index", "Surveys"), ("markets.index", "Markets"),
+             ("updates.index", "You asked, we did")]
 ADMIN_ENDPOINT = "admin.home"
+# The staff navigation (templates/admin/_layout.html): every staff page is one click away.
+STAFF_LINKS = [
+    Link("admin.home", "Dashboard"), Link("admin.cases", "Team inbox"),
+    Link("admin.my_cases", "My cases"), Link("surveys.admin_list", "Surveys"),
+    Link("markets.admin_list", "Markets"), Link("admin.staff_updates", "Updates"),
+    Link("admin.scores", "Scores"), Link("admin.audit_log", "Audit log"),
+]
+# ...and, for admins, the pages only they may open.
+ADMIN_LINKS = [
+    Link("admin.users", "Users"), Link("admin.teams", "Teams"), Link("admin.rules", "Rules"),
+    Link("admin.areas", "Areas"),
+]
 PROFILE_LINKS = [
     Link("ideas.activity", "My ideas and votes"),
     Link("markets.positions", "My positions"),
@@ -95,4 +108,6 @@ def register(app: Flask) -> None:
             "nav_items": [(e, label) for e, label in NAV_ITEMS if e in views],
             "admin_endpoint": ADMIN_ENDPOINT if ADMIN_ENDPOINT in views else None,
             "profile_links": [link for link in PROFILE_LINKS if link.endpoint in views],
+            "staff_links": [link for link in STAFF_LINKS if link.endpoint in views],
+            "admin_links": [link for link in ADMIN_LINKS if link.endpoint in views],
         }

@@ -15,8 +15,11 @@
     if (button) {
       button.classList.toggle("voted", voted);
       button.setAttribute("aria-pressed", voted ? "true" : "false");
-      const title = button.getAttribute("aria-label").replace(/^(Remove your vote for|Vote for) /, "");
-      button.setAttribute("aria-label", (voted ? "Remove your vote for " : "Vote for ") + title);
+      // the button's name is its visible text plus this hidden part (WCAG "label in name")
+      const forWhat = button.querySelector("[data-vote-for]");
+      if (forWhat) {
+        forWhat.textContent = (voted ? ": remove your vote for " : " for ") + forWhat.dataset.title;
+      }
     }
   }
 
