@@ -266,7 +266,9 @@ def test_api_patch_changes_state_assignee_and_replies(app, client, token_for, st
     assert count(app, Notification, Notification.user_id == customer.id,
                  Notification.kind == "case_reply") == 1
     reopen = client.patch(url, json={"state": "in_progress"}, headers=headers)
-    assert reopen.status_code == 409 and reopen.json["error"]["code"] == "invalid_transition"
+    # issue 13: a closed case reopens (it was a 409 invalid_transition before)
+    assert reopen.status_code == 200 and reopen.json["state"] == "in_progress"
+    assert reopen.json["closed_at"] is None
     unassign = client.patch(url, json={"assignee_id": None}, headers=headers)
     assert unassign.status_code == 200 and unassign.json["assignee"] is None
     assert client.patch("/api/v1/admin/cases/999", json={}, headers=headers).status_code == 404

@@ -76,6 +76,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "GET ideas.new": USER_PAGE,
     "POST ideas.new": USER_PAGE,
     "POST ideas.vote": USER_PAGE,
+    "GET ideas.vote_prompt": USER_PAGE,  # the signed-out vote's way back; never votes
     "POST ideas.unvote": USER_PAGE,
     "POST ideas.subscribe": USER_PAGE,
     "POST ideas.unsubscribe": USER_PAGE,

@@ -31,6 +31,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
+    next_url = safe_next_url(request.args.get("next"))  # kept from the sign-in page
     if form.validate_on_submit():
         try:
             user = service.register(form.email.data, form.password.data, form.display_name.data)
@@ -39,8 +40,9 @@ def register():
         else:
             login_user(service.start_session(user))
             flash(f"Welcome to Voice, {user.display_name}.", "success")
-            return redirect(url_for("main.home"))
-    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+            return redirect(next_url or url_for("main.home"))
+    return render_template("accounts/register.html", form=form,
+                           next_url=next_url), 400 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])

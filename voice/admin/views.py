@@ -22,7 +22,7 @@ from voice.admin.query_args import whole_number
 from voice.auth import staff_required
 from voice.clock import utcnow
 from voice.errors import Invalid, ServiceError
-from voice.forms import show_service_error
+from voice.forms import choices, show_service_error
 from voice.paging import parse_paging
 from voice.query_args import QueryArgs
 from voice.surveys.scales import NPS_DETRACTORS
@@ -93,6 +93,9 @@ def my_cases():
 def case(case_id: int):
     detail = service.case_detail(case_id)
     form = CaseForm().fill(detail.staff, detail.teams)
+    if detail.case.state == "closed":  # a closed case may only reopen
+        form.state.choices = choices([("", "Keep it closed"),
+                                      ("in_progress", "Reopen: in progress")])
     if request.method == "GET":
         form.show(detail.case)
     status = 200

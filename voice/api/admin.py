@@ -4,7 +4,8 @@
     PATCH /api/v1/admin/cases/<id>     {state?, assignee_id?, reply?, note?, team_id?}
 
 Errors: 403 ``forbidden`` for a customer; 400 ``invalid_state`` for an unknown state;
-409 ``invalid_transition`` (a closed case stays closed, nothing goes back to new);
+409 ``invalid_transition`` (won't-do is final, a closed case reopens only to
+in_progress, nothing goes back to new);
 409 ``reply_required`` when closing (closed or wont_do) the case of an identified
 customer who never got a reply; 400 ``no_customer`` for a reply nobody can receive;
 400 ``invalid_assignee``; 400 ``invalid_field`` for a field it does not take; 404

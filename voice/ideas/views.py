@@ -183,6 +183,14 @@ def vote(idea_id: int):
     return _action(idea_id, lambda: service.cast_vote(current_user, idea_id))
 
 
+@bp.get("/ideas/<int:idea_id>/vote")
+@login_required
+def vote_prompt(idea_id: int):
+    """Where sign-in sends a signed-out vote (its ``next``): the idea's page with a
+    one-click "Cast your vote" form. A GET never casts the vote (CSRF)."""
+    return redirect(url_for("ideas.detail", idea_id=idea_id, vote=1))
+
+
 @bp.post("/ideas/<int:idea_id>/unvote")
 @login_required
 def unvote(idea_id: int):
@@ -233,6 +241,16 @@ def activity():
 # --- staff -----------------------------------------------------------------------------
 
 
+def _staff_refused(idea_id: int, what: str, **forms):
+    """The idea's page again with a refused staff form: its errors flashed at the top of
+    the page (where the eye is) as well as beside the fields in the staff panel."""
+    for form in forms.values():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(f"{what}: {message}", "error")
+    return render_detail(idea_id, status=400, **forms)
+
+
 @bp.post("/admin/ideas/<int:idea_id>/status")
 @staff_required
 def change_status(idea_id: int):
@@ -247,7 +265,7 @@ def change_status(idea_id: int):
         else:
             flash("The status is changed and every subscriber is told.", "success")
             return redirect(url_for("ideas.detail", idea_id=idea_id))
-    return render_detail(idea_id, status=400, status_form=form)
+    return _staff_refused(idea_id, "The status was not changed", status_form=form)
 
 
 @bp.post("/admin/ideas/<int:idea_id>/merge")
@@ -264,7 +282,7 @@ def merge(idea_id: int):
         else:
             flash(f"Merged. Its votes and subscribers moved to #{survivor.id}.", "success")
             return redirect(url_for("ideas.detail", idea_id=survivor.id))
-    return render_detail(idea_id, status=400, merge_form=form)
+    return _staff_refused(idea_id, "Not merged", merge_form=form)
 
 
 @bp.post("/admin/ideas/<int:idea_id>/unmerge")
@@ -289,7 +307,7 @@ def set_area(idea_id: int):
         else:
             flash("The area is changed.", "success")
             return redirect(url_for("ideas.detail", idea_id=idea_id))
-    return render_detail(idea_id, status=400, area_form=form)
+    return _staff_refused(idea_id, "The area was not changed", area_form=form)
 
 
 @bp.post("/admin/ideas/<int:idea_id>/votes")
@@ -306,7 +324,7 @@ def proxy_vote(idea_id: int):
         else:
             flash(f"Vote added on behalf of {voter.display_name}.", "success")
             return redirect(url_for("ideas.detail", idea_id=idea_id))
-    return render_detail(idea_id, status=400, proxy_form=form)
+    return _staff_refused(idea_id, "The vote was not added", proxy_form=form)
 
 
 @bp.post("/admin/ideas/comments/<int:comment_id>/hide")

@@ -5,7 +5,7 @@ the same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from voice.accounts.models import User
 from voice.admin import audit, rules, webhooks
-from voice.admin.models import CASE_STATES, CLOSED_STATES, Case, CaseNote
+from voice.admin.models import CASE_STATES, CLOSED_STATES, Case, CaseNote, RoutingRule
 from voice.admin.service.queries import get_team
 from voice.clock import utcnow
 from voice.database import write_transaction
@@ -26,12 +26,13 @@ from voice.text import one_line
 MAX_REPLY = 5000
 MAX_NOTE = 5000
 
-#: Which state may follow which. Closed and won't-do are final.
+#: Which state may follow which. A closed case reopens (back to in progress, issue 13);
+#: won't-do is final.
 TRANSITIONS = {
     "new": {"acknowledged", "in_progress", "closed", "wont_do"},
     "acknowledged": {"in_progress", "closed", "wont_do"},
     "in_progress": {"closed", "wont_do"},
-    "closed": set(),
+    "closed": {"in_progress"},
     "wont_do": set(),
 }
 
@@ -164,8 +165,20 @@ def _add_note(actor: User, case: Case, note: str, now: datetime) -> None:
     audit.record(actor, "case.note", "case", case.id, note[:200])
 
 
+def _reopen(actor: User, case: Case, now: datetime) -> None:
+    """A closed case back in work: no closing time, and the due time counted again from
+    now with its rule's SLA (the case's first SLA span when the rule is gone)."""
+    rule = db.session.get(RoutingRule, case.rule_id) if case.rule_id else None
+    span = timedelta(hours=rule.sla_hours) if rule is not None else case.due_at - case.created_at
+    audit.record(actor, "case.reopen", "case", case.id, f"reopened from {case.state}")
+    case.closed_at = None
+    _set_due(actor, case, now + span)
+
+
 def _move_state(actor: User, case: Case, target: str, now: datetime) -> None:
     audit.record(actor, "case.state", "case", case.id, f"{case.state} → {target}")
+    if case.state in CLOSED_STATES and target not in CLOSED_STATES:
+        _reopen(actor, case, now)
     case.state = target
     if case.first_response_at is None:
         case.first_response_at = now
@@ -180,10 +193,11 @@ def change_case(actor: User, case_id: int, *, state: str | None = None,
     """Change a case: state, assignee (None unassigns), team, due time; send a reply;
     add an internal note. All or nothing, one audit entry per change.
 
-    Errors: 400 ``invalid_state`` (not a state), 409 ``invalid_transition`` (closed
-    cases stay closed; no way back to "new"), 409 ``reply_required`` (closing a case of
-    an identified customer who never got a reply), 400 ``no_customer`` (a reply on a
-    case nobody can receive), 400 ``invalid_assignee``, 404 ``unknown_team``.
+    Errors: 400 ``invalid_state`` (not a state), 409 ``invalid_transition`` (won't-do
+    is final, a closed case only reopens to in progress, no way back to "new"), 409
+    ``reply_required`` (closing a case of an identified customer who never got a reply),
+    400 ``no_customer`` (a reply on a case nobody can receive), 400 ``invalid_assignee``,
+    404 ``unknown_team``.
     """
     require_staff(actor)
     now = now or utcnow()
