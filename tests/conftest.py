@@ -49,6 +49,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
     if not PG_URL:
         missing["scaleout"] = "needs PostgreSQL: set VOICE_TEST_DATABASE_URL (and Redis)."
+        missing["postgresql"] = "needs PostgreSQL: set VOICE_TEST_DATABASE_URL."
     if not missing:
         return
     if CI:
