@@ -26,13 +26,16 @@ from voice.admin import rules
 from voice.clock import utcnow
 from voice.extensions import Model
 
-CASE_STATES = ("new", "acknowledged", "in_progress", "closed", "wont_do")
-OPEN_STATES = ("new", "acknowledged", "in_progress")
+CASE_STATES = ("new", "acknowledged", "in_progress", "waiting", "closed", "wont_do")
+#: Open: work is still owed. ``waiting`` is open, but waits on the customer: its SLA clock
+#: is stopped (``waiting_since``) and starts again when the customer answers (issue 14).
+OPEN_STATES = ("new", "acknowledged", "in_progress", "waiting")
 CLOSED_STATES = ("closed", "wont_do")
 STATE_LABELS = {
     "new": "New",
     "acknowledged": "Acknowledged",
     "in_progress": "In progress",
+    "waiting": "Waiting on customer",
     "closed": "Closed",
     "wont_do": "Won't do",
 }
@@ -171,6 +174,21 @@ class Case(Model):
     reply: Mapped[str | None] = mapped_column(Text)  # the last reply sent to the customer
     replied_at: Mapped[datetime | None]
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The conversation (issue 14). While ``waiting`` the SLA clock is stopped since
+    # ``waiting_since``; ``paused_seconds`` sums the stops already over, so working time is
+    # wall time minus the pauses.
+    waiting_since: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0)
+    # Set once, by the one escalation that wins (a conditional UPDATE), when the case is
+    # overdue: the team's owners are told once.
+    escalated_at: Mapped[datetime | None]
+    # A merged idea's case that closed pointing at the survivor's case.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"))
+    # The last message of the thread, for the inbox's preview column.
+    last_message_at: Mapped[datetime | None]
+    last_message_preview: Mapped[str] = mapped_column(String(200), default="")
+    last_message_by_customer: Mapped[bool] = mapped_column(default=False)
 
     team: Mapped[Team] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise")
@@ -192,8 +210,16 @@ class Case(Model):
         return SOURCE_TYPE_LABELS.get(self.source_type, self.source_type)
 
 
+#: What a CaseNote is: an internal ``note`` (staff only), a ``reply`` staff sent to the
+#: customer, a ``customer`` message (the customer answering), or an ``event`` of the
+#: case's history (state moves, auto-closes, merges).
+NOTE_KINDS = ("note", "reply", "customer", "event")
+#: How a message arrived.
+MESSAGE_CHANNELS = ("web", "api", "mail")
+
+
 class CaseNote(Model):
-    """An internal note on a case (``kind`` note), or a reply sent to the customer."""
+    """One entry of a case's thread: an internal note, a message either way, an event."""
 
     __tablename__ = "case_notes"
     __table_args__ = (Index("ix_case_notes_case_created", "case_id", "created_at"),)
@@ -201,11 +227,56 @@ class CaseNote(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(10), default="note")  # note | reply | event
+    kind: Mapped[str] = mapped_column(String(10), default="note")  # NOTE_KINDS
     body: Mapped[str] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(10), default="web")  # MESSAGE_CHANNELS
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User | None] = relationship(lazy="raise")
+
+
+class ReplyTemplate(Model):
+    """A saved reply of a team; ``{customer}`` and ``{title}`` are filled in when used."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: What became of an inbound mail: it landed on its case, or it is kept aside for staff
+#: (unsigned, forged, from an address that does not own the case...), or staff dismissed
+#: or attached it by hand.
+INBOUND_STATUSES = ("matched", "kept_aside", "dismissed", "attached")
+
+
+class InboundMail(Model):
+    """One mail read from the IMAP mailbox; never lost: matched to its case or kept aside.
+
+    ``message_id`` is unique, so a mail read twice (a retry after a crash between the
+    commit and the IMAP flag) is stored once.
+    """
+
+    __tablename__ = "inbound_mails"
+    __table_args__ = (Index("ix_inbound_mails_status_received", "status", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    from_address: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # the new text, quoted history stripped
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(12), default="kept_aside")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
 
 
 class Update(Model):

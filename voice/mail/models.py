@@ -42,6 +42,10 @@ class OutboxMail(Model):
     body_html: Mapped[str] = mapped_column(Text, default="")
     # The signed one-click unsubscribe address (List-Unsubscribe); "" for account mail.
     unsubscribe_url: Mapped[str] = mapped_column(String(500), default="")
+    # A conversation's mail (issue 14): the signed address a reply goes to, and the
+    # Message-ID the reply's In-Reply-To names; "" for every other mail.
+    reply_to: Mapped[str] = mapped_column(String(320), default="")
+    message_id: Mapped[str] = mapped_column(String(250), default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
