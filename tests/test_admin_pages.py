@@ -38,7 +38,7 @@ def test_admin_changes_a_role_and_it_is_logged(app, login, admin, customer):
 def test_admin_cannot_demote_or_deactivate_themselves(app, login, admin):
     browser = login(admin)
     browser.post(f"/admin/users/{admin.id}/role", data={"role": "customer"})
-    browser.post(f"/admin/users/{admin.id}/active", data={"active": "0"})
+    browser.post(f"/admin/users/{admin.id}/active", data={"active": "0", "confirmed": "yes"})
     with app.app_context():
         me = db.session.get(User, admin.id)
         assert (me.role, me.active) == ("admin", True)
@@ -48,7 +48,8 @@ def test_admin_cannot_demote_or_deactivate_themselves(app, login, admin):
 def test_deactivating_ends_the_users_session(app, login, admin, customer):
     victim = login(customer)
     assert victim.get("/me").status_code == 200
-    login(admin).post(f"/admin/users/{customer.id}/active", data={"active": "0"})
+    login(admin).post(f"/admin/users/{customer.id}/active",
+                      data={"active": "0", "confirmed": "yes"})
     assert victim.get("/me").status_code == 302
     assert log(app)[0][1:4] == ("user.deactivate", "user", customer.id)
 

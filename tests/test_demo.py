@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from voice.admin.models import Update, UpdateIdea
+from voice.clock import utcnow
 from voice.extensions import db
 from voice.ideas import service as ideas
-from voice.ideas.models import Comment, Idea, StatusChange
+from voice.ideas.models import CLOSED_STATUSES, Comment, Idea, StatusChange, Vote
 from voice.markets.models import Market
 
 #: Words too common to say what a question or a title is about.
@@ -100,3 +101,37 @@ def test_the_ideas_were_submitted_over_weeks_and_discussed_after(demo):
 
     assert mean_age(ideas.list_ideas(sort="trending", per_page=5).items) < mean_age(
         ideas.list_ideas(sort="top", per_page=5).items)
+
+
+def test_votes_carry_their_times_spread_over_the_demos_weeks(demo):
+    """Issue 13: the demo's votes were stamped when it was loaded. Each vote now carries
+    the moment of the story it belongs to: after its idea was submitted, before voting on
+    it closed, spread over the weeks the demo spans."""
+    loaded = utcnow()
+    votes = db.session.scalars(select(Vote)).all()
+    assert len(votes) >= 50
+    times = sorted(vote.created_at for vote in votes)
+    assert times[-1] - times[0] >= timedelta(weeks=6)
+    assert len({moment.isocalendar()[:2] for moment in times}) >= 6  # in six weeks or more
+    assert times[len(times) // 2] < loaded - timedelta(days=7)  # most are not recent
+    assert sum(loaded - moment < timedelta(hours=1) for moment in times) <= 2
+    for vote in votes:
+        idea = db.session.get(Idea, vote.idea_id)
+        first = db.session.get(Idea, vote.merged_from_id) if vote.merged_from_id else idea
+        assert vote.created_at >= first.created_at, (idea.title, vote.created_at)
+        closed = db.session.scalars(
+            select(StatusChange.created_at).where(StatusChange.idea_id == idea.id,
+                                                  StatusChange.to_status.in_(CLOSED_STATUSES))
+        ).first()
+        if closed is not None:
+            assert vote.created_at <= closed, (idea.title, vote.created_at, closed)
+
+
+def test_the_home_pages_trending_ideas_are_not_the_top_ones(app, demo):
+    page = app.test_client().get("/").get_data(as_text=True)
+    section = page.split('id="home-ideas"', 1)[1].split("</section>", 1)[0]
+    shown = [int(number) for number in re.findall(r'href="/ideas/(\d+)"', section)]
+    assert len(shown) == 5
+    top = [idea.id for idea in ideas.list_ideas(sort="top", per_page=5).items]
+    assert shown != top
+    assert shown == [idea.id for idea in ideas.list_ideas(sort="trending", per_page=5).items]

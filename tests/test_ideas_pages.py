@@ -263,7 +263,8 @@ def test_merge_redirects_and_unmerge_through_the_pages(app, login, customer, sta
     assert response.status_code == 400 and "cannot be merged into itself" in text(response)
     response = staff_browser.post(f"/admin/ideas/{dup}/merge", data={"merge-into": "999"})
     assert response.status_code == 400 and "No idea has that number." in text(response)
-    response = staff_browser.post(f"/admin/ideas/{dup}/merge", data={"merge-into": str(keep)})
+    response = staff_browser.post(f"/admin/ideas/{dup}/merge",
+                                  data={"merge-into": str(keep), "confirmed": "yes"})
     assert response.headers["Location"] == f"/ideas/{keep}"
     followed = login(customer).get(f"/ideas/{dup}")
     assert followed.status_code == 302

@@ -55,6 +55,8 @@ def test_trade_resolve_and_payout_in_a_browser(app, page, staff, customer):
     page.get_by_label("Winning outcome").select_option(label="Yes")
     page.get_by_label("Note to traders").fill("Offline mode shipped on 2 March.")
     page.get_by_role("button", name="Resolve and pay the winners").click()
+    asked = page.get_by_role("dialog")  # it asks first
+    asked.get_by_role("button", name="Resolve and pay the winners").click()
     expect(page.get_by_text("The market is resolved and the winners are paid.")).to_be_visible()
     sign_out(page)
 

@@ -162,18 +162,20 @@ def test_staff_edit_resolve_and_void(app, login, market, staff, customer, make_u
                            data={**edit, "edit-question": "Changed after a trade?"})
     assert refused.status_code == 409 and "fixed once someone has traded" in text(refused)
     resolved = browser.post(f"/admin/markets/{market['id']}/resolve", data={
-        "resolve-outcome_id": market["yes"], "resolve-note": "It shipped."})
+        "resolve-outcome_id": market["yes"], "resolve-note": "It shipped.", "confirmed": "yes"})
     assert resolved.status_code == 302
     page = text(browser.get(f"/admin/markets/{market['id']}"))
     assert "resolved" in page and "It shipped." in page and staff.display_name in page
-    again = browser.post(f"/admin/markets/{market['id']}/void", data={"void-note": "oops"})
+    again = browser.post(f"/admin/markets/{market['id']}/void",
+                         data={"void-note": "oops", "confirmed": "yes"})
     assert again.status_code == 409 and "already resolved" in text(again)
     with app.app_context():
         assert db.session.get(User, customer.id).balance == 100_000 - 513 + 1000
         other = service.create_market(db.session.merge(staff), "Another question?",
                                       ["A", "B"], liquidity=50)
         other_id = other.id
-    voided = browser.post(f"/admin/markets/{other_id}/void", data={"void-note": "Unclear."})
+    voided = browser.post(f"/admin/markets/{other_id}/void",
+                          data={"void-note": "Unclear.", "confirmed": "yes"})
     assert voided.status_code == 302
     listing = text(browser.get("/admin/markets"))
     assert "voided" in listing and "Another question?" in listing

@@ -57,6 +57,7 @@ def test_build_answer_on_a_phone_and_read_the_results(page, chromium, live_serve
     expect(page.locator("article.builder-question").nth(5)).to_contain_text(
         "What should we fix first?")
     page.get_by_role("button", name="Publish").click()
+    page.get_by_role("dialog").get_by_role("button", name="Publish").click()  # it asks first
     expect(page.get_by_text("The survey is open for answers.")).to_be_visible()
     survey_url = page.get_by_role("button", name="Answer page").get_attribute("href")
 

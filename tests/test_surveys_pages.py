@@ -257,9 +257,10 @@ def test_staff_build_a_survey_through_the_builder(app, login, staff, customer):
     assert extra.status_code == 302
     with app.app_context():
         spare = db.session.scalar(select(Question.id).where(Question.prompt == "Spare"))
-    assert browser.post(f"{builder}/questions/{spare}/delete").status_code == 302
+    confirmed = {"confirmed": "yes"}  # the confirm page's answer (tests/test_confirmations.py)
+    assert browser.post(f"{builder}/questions/{spare}/delete", data=confirmed).status_code == 302
 
-    assert browser.post(f"{builder}/publish").status_code == 302
+    assert browser.post(f"{builder}/publish", data=confirmed).status_code == 302
     page = browser.get(builder).get_data(as_text=True)
     assert "The survey is open for answers." in page
     with app.app_context():
@@ -270,7 +271,8 @@ def test_staff_build_a_survey_through_the_builder(app, login, staff, customer):
         assert len(survey.questions) == 7
         service.submit_response(survey_id, customer, good_answers(survey))
     # a question with answers cannot be removed; its kind cannot change
-    refused = browser.post(f"{builder}/questions/{first}/delete", follow_redirects=True)
+    refused = browser.post(f"{builder}/questions/{first}/delete", data=confirmed,
+                           follow_redirects=True)
     assert "removing it would lose them" in refused.get_data(as_text=True)
     kind_change = browser.post(f"{builder}/questions/{first}", data={
         f"q{first}-kind": "rating", f"q{first}-prompt": "x", f"q{first}-required": "y"})
@@ -279,7 +281,7 @@ def test_staff_build_a_survey_through_the_builder(app, login, staff, customer):
 
     copy = browser.post(f"{builder}/duplicate")
     assert copy.status_code == 302 and copy.headers["Location"] != builder
-    assert browser.post(f"{builder}/close").status_code == 302
+    assert browser.post(f"{builder}/close", data=confirmed).status_code == 302
     with app.app_context():
         assert service.load_survey(survey_id).status == "closed"
     listing = browser.get("/admin/surveys").get_data(as_text=True)

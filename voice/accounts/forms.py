@@ -4,6 +4,9 @@ Every password and address input says what a password manager should fill
 (``autocomplete``, WHATWG autofill names): ``current-password`` where a person types the
 one they have, ``new-password`` where they choose one, ``username`` on the sign-in email,
 ``email`` where an address is given.
+
+The address, display name and new-password fields run the service's own checks
+(``voice.forms.ServiceCheck``), so one submit shows every problem with its sentence.
 """
 
 from __future__ import annotations
@@ -12,18 +15,28 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from voice.accounts.service import check_display_name, check_password_rules, normalise_email
+from voice.forms import ServiceCheck
+
 CURRENT_PASSWORD = {"autocomplete": "current-password"}
 NEW_PASSWORD = {"autocomplete": "new-password"}
 USERNAME = {"autocomplete": "username"}
 EMAIL = {"autocomplete": "email"}
 
+VALID_EMAIL = ServiceCheck(normalise_email)
+VALID_NAME = ServiceCheck(check_display_name)
+#: A new password as the service wants it (its length, its sentence).
+NEW_PASSWORD_RULES = ServiceCheck(check_password_rules)
+
 
 class RegisterForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw=EMAIL)
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)],
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), VALID_EMAIL],
+                       render_kw=EMAIL)
+    display_name = StringField("Display name",
+                               validators=[DataRequired(), Length(max=80), VALID_NAME],
                                render_kw={"autocomplete": "nickname"})
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=8, max=200)],
+        "Password", validators=[DataRequired(), NEW_PASSWORD_RULES],
         description="At least 8 characters.", render_kw=NEW_PASSWORD,
     )
     confirm = PasswordField(
@@ -42,7 +55,8 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)],
+    display_name = StringField("Display name",
+                               validators=[DataRequired(), Length(max=80), VALID_NAME],
                                render_kw={"autocomplete": "nickname"})
 
 
@@ -50,7 +64,7 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()],
                                      render_kw=CURRENT_PASSWORD)
     new_password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=8, max=200)],
+        "New password", validators=[DataRequired(), NEW_PASSWORD_RULES],
         render_kw=NEW_PASSWORD,
     )
     confirm = PasswordField(
@@ -67,7 +81,7 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=8, max=200)],
+        "New password", validators=[DataRequired(), NEW_PASSWORD_RULES],
         description="At least 8 characters.", render_kw=NEW_PASSWORD,
     )
     confirm = PasswordField(

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response as Redirect
 
 from voice.accounts import data, service
 from voice.accounts.forms import (
@@ -88,29 +89,53 @@ def logout():
 def profile():
     profile_form = ProfileForm(prefix="profile", display_name=current_user.display_name)
     password_form = PasswordForm(prefix="password")
-    if "profile-display_name" in request.form and profile_form.validate_on_submit():
-        try:
-            service.update_profile(current_user, profile_form.display_name.data)
-        except ServiceError as error:
-            show_service_error(profile_form, error)
-        else:
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("accounts.profile"))
-    elif "password-new_password" in request.form and password_form.validate_on_submit():
-        try:
-            user = service.change_password(
-                current_user, password_form.current_password.data, password_form.new_password.data
-            )
-        except ServiceError as error:
-            show_service_error(password_form, error)
-        else:
-            login_user(service.start_session(user))  # a new session here; every other ended
-            flash("Your password is changed. Other sessions were signed out.", "success")
-            return redirect(url_for("accounts.profile"))
+    done = None
+    if "profile-display_name" in request.form:
+        done = _save_profile(profile_form)
+    elif "password-new_password" in request.form:
+        done = _change_password(password_form)
+    if done is not None:
+        return done
     status = 400 if profile_form.errors or password_form.errors else 200
     return render_template(
         "accounts/profile.html", profile_form=profile_form, password_form=password_form
     ), status
+
+
+def _save_profile(form: ProfileForm) -> Redirect | None:
+    if not form.validate_on_submit():
+        return None
+    try:
+        service.update_profile(current_user, form.display_name.data)
+    except ServiceError as error:
+        show_service_error(form, error)
+        return None
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("accounts.profile"))
+
+
+#: The service's sentence for a wrong current password (``service.change_password``).
+WRONG_CURRENT_PASSWORD = "Your current password is not right."
+
+
+def _change_password(form: PasswordForm) -> Redirect | None:
+    if not form.validate_on_submit():
+        # The new password was refused: say now too if the current one is wrong, so one
+        # submit shows every problem (the service, which checks it first, is not called).
+        typed = form.current_password.data
+        if typed and service.authenticate(current_user.email, typed) is None:
+            form.current_password.errors = [*form.current_password.errors,
+                                            WRONG_CURRENT_PASSWORD]
+        return None
+    try:
+        user = service.change_password(current_user, form.current_password.data,
+                                       form.new_password.data)
+    except ServiceError as error:
+        show_service_error(form, error)
+        return None
+    login_user(service.start_session(user))  # a new session here; every other ended
+    flash("Your password is changed. Other sessions were signed out.", "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])

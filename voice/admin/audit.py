@@ -7,12 +7,15 @@ The domains' staff actions arrive as signals, in the domain's transaction:
 and ``staff_acted`` for anything else. A ``staff_acted`` whose action one of the
 dedicated signals already covers (:data:`COVERED_ACTIONS`) is not written twice.
 voice/admin/hooks.py connects the subscribers below (the app factory calls it).
+
+A staff note quoted in an entry is written as plain text, and the log page shows every
+detail as plain text (:class:`LogLine`): no Markdown marks on the page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +26,7 @@ from voice.admin.models import AuditEntry
 from voice.admin.query_args import day, whole_number
 from voice.extensions import db
 from voice.paging import Page, paginate
+from voice.text import markdown_text, one_line
 
 COVERED_ACTIONS = {"idea.status", "idea.merge", "market.resolve", "market.void"}
 MAX_DETAIL = 2000
@@ -52,12 +56,16 @@ def on_staff_acted(actor: Any, action: str = "", target_type: str = "",
     record(actor, action or "staff.action", target_type, target_id, detail)
 
 
+def _noted(detail: str, note: str) -> str:
+    """``detail``, then the staff's note as one line of plain text (the note is Markdown;
+    after the detail's words its marks would no longer read as marks)."""
+    note = one_line(markdown_text(note))
+    return f"{detail}: {note}" if note else detail
+
+
 def on_status_changed(idea: Any, old_status: str | None = None, new_status: str | None = None,
                       note: str = "", actor: Any = None, **_extra: Any) -> None:
-    detail = f"{old_status} → {new_status}"
-    if note:
-        detail += f": {note}"
-    record(actor, "idea.status", "idea", idea.id, detail)
+    record(actor, "idea.status", "idea", idea.id, _noted(f"{old_status} → {new_status}", note))
 
 
 def on_merged(survivor: Any, duplicate: Any = None, actor: Any = None, **_extra: Any) -> None:
@@ -68,12 +76,11 @@ def on_merged(survivor: Any, duplicate: Any = None, actor: Any = None, **_extra:
 def on_market_resolved(market: Any, outcome: Any = None, note: str = "", actor: Any = None,
                        **_extra: Any) -> None:
     label = getattr(outcome, "label", "?")
-    record(actor, "market.resolve", "market", market.id,
-           f"resolved as {label}" + (f": {note}" if note else ""))
+    record(actor, "market.resolve", "market", market.id, _noted(f"resolved as {label}", note))
 
 
 def on_market_voided(market: Any, note: str = "", actor: Any = None, **_extra: Any) -> None:
-    record(actor, "market.void", "market", market.id, "voided" + (f": {note}" if note else ""))
+    record(actor, "market.void", "market", market.id, _noted("voided", note))
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -129,5 +136,26 @@ def parse_filters(args: Mapping[str, str]) -> AuditFilters:
     )
 
 
+@dataclass(frozen=True)
+class LogLine:
+    """An entry as the log page shows it: the detail as plain text, since the notes and
+    replies it quotes are Markdown (no ``**``, ``#`` or ``[x](y)`` on the page); the
+    stored entry keeps what was written."""
+
+    created_at: datetime
+    actor: Any
+    action: str
+    target_type: str
+    target_id: int | None
+    detail: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> LogLine:
+        return cls(entry.created_at, entry.actor, entry.action, entry.target_type,
+                   entry.target_id, one_line(markdown_text(entry.detail)))
+
+
 def entries_matching(filters: AuditFilters, page: int = 1, per_page: int = 50) -> Page:
-    return entries(**asdict(filters), page=page, per_page=per_page)
+    """The log page's lines (:class:`LogLine`), newest first."""
+    found = entries(**asdict(filters), page=page, per_page=per_page)
+    return replace(found, items=[LogLine.of(entry) for entry in found.items])

@@ -1,7 +1,10 @@
 """What a case's source says, read for the case page (the template never queries).
 
 The domains read their own tables (their ``staff_reads``); this module only shapes the
-answer into the plain dict the case page shows.
+answer into the plain dict the case page shows. What a person wrote in Markdown (an idea,
+a comment, a market's description, the routed excerpt) is given as the text a reader sees
+(``voice.text.markdown_text``: no ``**``, ``#`` or ``[x](y)``), paragraphs apart by a
+blank line.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from voice.admin.models import Case
 from voice.ideas.service import staff_reads as idea_reads
 from voice.markets.service import staff_reads as market_reads
 from voice.surveys.service import staff_reads as survey_reads
+from voice.text import markdown_text
 
 ANONYMOUS = "Anonymous"
 
@@ -24,7 +28,7 @@ def describe(case: Case) -> dict[str, Any]:
     found = reader(case.source_id) if reader else None
     if found is None:
         return {"kind": case.source_type, "missing": True, "title": case.title,
-                "text": case.excerpt, "link": case.link}
+                "text": markdown_text(case.excerpt), "link": case.link}
     found.setdefault("link", case.link)
     found["kind"] = case.source_type
     found["missing"] = False
@@ -36,7 +40,7 @@ def _idea(idea_id: int) -> dict[str, Any] | None:
     if found is None:
         return None
     idea = found.idea
-    return {"title": idea.title, "text": idea.description, "status": idea.status,
+    return {"title": idea.title, "text": markdown_text(idea.description), "status": idea.status,
             "votes": idea.vote_count, "comments": idea.comment_count,
             "author": found.author_name or ANONYMOUS, "created_at": idea.created_at,
             "link": pages.idea(idea.id)}
@@ -47,7 +51,7 @@ def _comment(comment_id: int) -> dict[str, Any] | None:
     if found is None:
         return None
     comment, idea = found.comment, found.idea
-    return {"title": f"Comment on “{idea.title}”", "text": comment.body,
+    return {"title": f"Comment on “{idea.title}”", "text": markdown_text(comment.body),
             "author": found.author_name or ANONYMOUS, "created_at": comment.created_at,
             "link": pages.idea(idea.id, comment_id=comment.id)}
 
@@ -77,7 +81,8 @@ def _market(market_id: int) -> dict[str, Any] | None:
         return None
     prices = [{"label": label, "percent": round(price * 100)}
               for label, price in zip(market.labels, market.prices, strict=False)]
-    return {"title": market.question, "text": market.description, "status": market.status,
+    return {"title": market.question, "text": markdown_text(market.description),
+            "status": market.status,
             "prices": prices, "created_at": market.created_at, "link": pages.market(market.id)}
 
 

@@ -1,32 +1,21 @@
 """The demo's clock: its history spans weeks, so each step happens at a time of its own.
 
-The services take that time as a ``now`` keyword (markets, cases and survey responses
-already do). ``at`` passes it to a service that takes one and calls any other at the
-present, so the demo loads whichever services have their ``now`` yet; the rest of its
-story (which idea a market is about, what an update announces) does not depend on it.
+Every service the demo runs through ``at`` takes that time as its ``now`` keyword
+(ideas, votes, comments, statuses, merges, markets, cases, responses, updates), so each
+row the demo writes carries the moment of the story it belongs to.
 """
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 
-@cache
-def takes_now(service: Callable[..., Any]) -> bool:
-    """Whether ``service`` has a ``now`` parameter (asked once per function)."""
-    return "now" in inspect.signature(service).parameters
-
-
 def at(when: datetime, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``service(*args, **kwargs)`` as if it ran at ``when``."""
-    if takes_now(service):
-        kwargs["now"] = when
-    return service(*args, **kwargs)
+    """``service(*args, **kwargs)`` as if it ran at ``when`` (passed as ``now``)."""
+    return service(*args, now=when, **kwargs)
 
 
 def days_ago(now: datetime, days: float) -> datetime:

@@ -110,10 +110,11 @@ def insert_vote(dialect_name: str) -> Insert:
     refused by the unique constraint would abort the whole transaction on PostgreSQL;
     ``DO NOTHING`` leaves it usable. Parameters: ``new_idea``, ``new_user``,
     ``new_on_behalf``, ``new_added_by`` (not the columns' names, which the VALUES clause
-    reserves)."""
+    reserves) and ``new_at`` (when it was cast)."""
     return (upsert(_votes, dialect_name)
             .values(idea_id=bindparam("new_idea"), user_id=bindparam("new_user"),
-                    on_behalf=bindparam("new_on_behalf"), added_by_id=bindparam("new_added_by"))
+                    on_behalf=bindparam("new_on_behalf"), added_by_id=bindparam("new_added_by"),
+                    created_at=bindparam("new_at"))
             .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
             .returning(_votes.c.id))
 

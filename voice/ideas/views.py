@@ -20,7 +20,8 @@ from flask_login import current_user, login_required
 from voice import signals
 from voice.areas.service import all_areas
 from voice.auth import safe_next_url, staff_required
-from voice.errors import ServiceError
+from voice.confirmation import Ask, confirmation
+from voice.errors import NotFound, ServiceError
 from voice.forms import show_service_error
 from voice.ideas import service
 from voice.ideas.forms import (
@@ -38,6 +39,12 @@ from voice.pagecache import anonymous_page_cache
 from voice.paging import page_number, parse_paging
 
 bp = Blueprint("ideas", __name__)
+
+#: What merging asks first (voice/confirmation.py); {choice} is the number typed.
+MERGE_ASK = Ask("Merge “{title}” into idea #{choice}{target}?",
+                "Its votes and subscribers move there and visitors to its page are sent on; "
+                "“Undo the merge” on its page moves them back.",
+                "Merge")
 
 SORT_LABELS = {"trending": "Trending", "top": "Top", "new": "New"}
 
@@ -138,6 +145,7 @@ def render_detail(idea_id: int, *, status: int = 200, **forms):
         all_forms.update(
             status_form=StatusForm(prefix="status", status=idea.status),
             merge_form=MergeForm(prefix="merge"),
+            merge_ask=MERGE_ASK.named(title=idea.title, target=""),
             area_form=area_form,
             proxy_form=ProxyVoteForm(prefix="proxy"),
         )
@@ -268,12 +276,30 @@ def change_status(idea_id: int):
     return _staff_refused(idea_id, "The status was not changed", status_form=form)
 
 
+def _ask_to_merge(idea_id: int, into_id: int):
+    """The confirm page naming both ideas; None when confirmed, or when the target is the
+    idea itself (the merge refuses that with its own message)."""
+    if into_id == idea_id:
+        return None
+    try:
+        into = service.get_idea(into_id)
+    except NotFound:
+        raise NotFound("No idea has that number.", field="into") from None
+    return confirmation(
+        MERGE_ASK.named(title=service.get_idea(idea_id).title, choice=into.id,
+                        target=f", “{into.title}”"),
+        cancel_url=url_for("ideas.detail", idea_id=idea_id))
+
+
 @bp.post("/admin/ideas/<int:idea_id>/merge")
 @staff_required
 def merge(idea_id: int):
     form = MergeForm(prefix="merge")
     if form.validate_on_submit():
         try:
+            asked = _ask_to_merge(idea_id, form.into.data)
+            if asked is not None:
+                return asked
             survivor = service.merge_ideas(current_user, idea_id, form.into.data)
         except ServiceError as error:
             if error.status == 404 and error.field is None:

@@ -46,9 +46,10 @@ def mark_all_read():
 @login_required
 def preferences():
     if request.method == "GET":
-        form = PreferencesForm(data=service.preferences_for(current_user))
+        form = PreferencesForm(data=service.preferences_for(current_user),
+                               staff=current_user.is_staff)
     else:
-        form = PreferencesForm()
+        form = PreferencesForm(staff=current_user.is_staff)
         if form.validate_on_submit():
             try:
                 service.set_preferences(current_user, form.choices())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -16,14 +17,56 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from voice.clock import utcnow
 from voice.errors import Invalid
 from voice.forms import choices
 from voice.markets import lmsr
-from voice.markets.service import MAX_LABEL, MAX_QUESTION, liquidity_hundredths
+from voice.markets.service import (
+    MAX_LABEL,
+    MAX_QUESTION,
+    liquidity_hundredths,
+    parse_limit,
+    parse_points,
+    parse_shares,
+)
 from voice.text import one_line
 
 
-class MarketForm(FlaskForm):
+class _WordingChecks:
+    """The question and outcome checks of a new and of an edited market, with the
+    service's rules and sentences, so one submit shows every problem (issue 13); the
+    service checks again. ``outcome_count``: the number an edit must keep (None: new)."""
+
+    question: StringField
+    outcomes: TextAreaField
+    outcome_count: int | None = None
+
+    def labels(self) -> list[str]:
+        return [line for line in (self.outcomes.data or "").splitlines() if line.strip()]
+
+    def validate_question(self, field: StringField) -> None:
+        if not 5 <= len(one_line(field.data or "")) <= MAX_QUESTION:
+            raise ValidationError(f"A question has 5 to {MAX_QUESTION} characters.")
+
+    def validate_outcomes(self, field: TextAreaField) -> None:
+        labels = [one_line(label) for label in self.labels()]
+        if not lmsr.MIN_OUTCOMES <= len(labels) <= lmsr.MAX_OUTCOMES:
+            raise ValidationError(
+                f"A market has {lmsr.MIN_OUTCOMES} to {lmsr.MAX_OUTCOMES} outcomes.")
+        if any(len(label) > MAX_LABEL for label in labels):
+            raise ValidationError(f"An outcome label has at most {MAX_LABEL} characters.")
+        if len({label.lower() for label in labels}) != len(labels):
+            raise ValidationError("Each outcome needs a different label.")
+        if self.outcome_count is not None and len(labels) != self.outcome_count:
+            raise ValidationError("The number of outcomes is fixed when the market opens.")
+
+
+def _check_future(moment: datetime | None) -> None:
+    if moment is not None and moment <= utcnow():
+        raise ValidationError("The close time must be in the future.")
+
+
+class MarketForm(_WordingChecks, FlaskForm):
     """Every field is checked on each submit, so one submit shows every problem (issue 13);
     the messages are the service's, which checks again."""
 
@@ -45,22 +88,8 @@ class MarketForm(FlaskForm):
                                    validators=[Optional()])
     idea_id = IntegerField("Linked idea (id)", validators=[Optional()])
 
-    def labels(self) -> list[str]:
-        return [line for line in (self.outcomes.data or "").splitlines() if line.strip()]
-
-    def validate_question(self, field: StringField) -> None:
-        if not 5 <= len(one_line(field.data or "")) <= MAX_QUESTION:
-            raise ValidationError(f"A question has 5 to {MAX_QUESTION} characters.")
-
-    def validate_outcomes(self, field: TextAreaField) -> None:
-        labels = [one_line(label) for label in self.labels()]
-        if not lmsr.MIN_OUTCOMES <= len(labels) <= lmsr.MAX_OUTCOMES:
-            raise ValidationError(
-                f"A market has {lmsr.MIN_OUTCOMES} to {lmsr.MAX_OUTCOMES} outcomes.")
-        if any(len(label) > MAX_LABEL for label in labels):
-            raise ValidationError(f"An outcome label has at most {MAX_LABEL} characters.")
-        if len({label.lower() for label in labels}) != len(labels):
-            raise ValidationError("Each outcome needs a different label.")
+    def validate_closes_at(self, field: DateTimeLocalField) -> None:
+        _check_future(field.data)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The fields' checks, then b or the subsidy as the service checks them (its
@@ -76,16 +105,26 @@ class MarketForm(FlaskForm):
         return valid
 
 
-class EditMarketForm(FlaskForm):
+class EditMarketForm(_WordingChecks, FlaskForm):
+    """The wording and close time of a market; :meth:`about` names what an edit keeps."""
+
     question = StringField("Question", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=10_000)])
     outcomes = TextAreaField("Outcomes, one per line", validators=[DataRequired()],
                              description="The number of outcomes cannot change.")
     closes_at = DateTimeLocalField("Closes at (UTC)", format="%Y-%m-%dT%H:%M",
                                    validators=[Optional()])
+    current_closes_at: datetime | None = None
 
-    def labels(self) -> list[str]:
-        return [line for line in (self.outcomes.data or "").splitlines() if line.strip()]
+    def about(self, outcome_count: int, closes_at: datetime | None) -> EditMarketForm:
+        """The market's number of outcomes (fixed) and its close time (kept as it is even
+        when it has passed; a new one must be in the future)."""
+        self.outcome_count, self.current_closes_at = outcome_count, closes_at
+        return self
+
+    def validate_closes_at(self, field: DateTimeLocalField) -> None:
+        if field.data != self.current_closes_at:
+            _check_future(field.data)
 
 
 class ResolveForm(FlaskForm):
@@ -105,7 +144,29 @@ class TradeForm(FlaskForm):
         ("buy_shares", "Buy shares"), ("buy_spend", "Buy for an amount"),
         ("sell_shares", "Sell shares"), ("sell_all", "Sell all"),
     ]))
-    amount = StringField("Shares or points", validators=[Optional()])
+    amount = StringField("Shares or points")
     # the quoted limit the page's script fills in; empty without JavaScript
     max_cost = HiddenField()
     min_proceeds = HiddenField()
+
+    def size(self) -> dict[str, Any]:
+        """The trade's size as ``service.trade`` takes it; Invalid (on ``shares``,
+        ``spend``, ``max_cost`` or ``min_proceeds``) for a number it refuses."""
+        action, amount = self.action.data, self.amount.data
+        if action == "sell_all":
+            return {"sell_all": True}
+        if action == "buy_spend":
+            return {"spend": parse_points(amount, "spend", what="The amount")}
+        count = parse_shares(amount, signed=False)
+        if action == "sell_shares":
+            return {"shares": -count,
+                    "min_proceeds": parse_limit(self.min_proceeds.data, "min_proceeds")}
+        return {"shares": count, "max_cost": parse_limit(self.max_cost.data, "max_cost")}
+
+    def validate_amount(self, field: StringField) -> None:
+        """The amount read as the chosen trade reads it, so a wrong number shows together
+        with a wrong outcome or action."""
+        try:
+            self.size()
+        except Invalid as error:
+            raise ValidationError(error.message) from None

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from voice.auth import staff_required
+from voice.confirmation import Ask, confirmation
 from voice.errors import ServiceError
 from voice.forms import choices, show_service_error
 from voice.markets import service
@@ -18,6 +19,14 @@ from voice.query_args import choice
 from voice.units import SHARE_UNIT, format_points, shares
 
 bp = Blueprint("markets", __name__)
+
+#: What resolving and voiding ask first (voice/confirmation.py); {choice} is the outcome.
+RESOLVE_ASK = Ask("Resolve “{question}” as {choice}?",
+                  "Traders holding {choice} are paid 1 point a share and the market closes "
+                  "for good; this cannot be undone.", "Resolve and pay the winners")
+VOID_ASK = Ask("Void “{question}”?",
+               "Every trader gets back what they spent and the market closes for good; "
+               "this cannot be undone.", "Void and refund every trader")
 
 CHART_POINTS = 400
 
@@ -84,19 +93,6 @@ def detail(market_id: int):
     return _render_detail(market_id)
 
 
-def _trade_size(form: TradeForm) -> dict:
-    action, amount = form.action.data, form.amount.data
-    if action == "sell_all":
-        return {"sell_all": True}
-    if action == "buy_spend":
-        return {"spend": service.parse_points(amount, "spend", what="The amount")}
-    shares = service.parse_shares(amount, signed=False)
-    if action == "sell_shares":
-        return {"shares": -shares, "min_proceeds": service.parse_limit(form.min_proceeds.data,
-                                                                        "min_proceeds")}
-    return {"shares": shares, "max_cost": service.parse_limit(form.max_cost.data, "max_cost")}
-
-
 @bp.post("/markets/<int:market_id>/trade")
 @trade_limit
 @login_required
@@ -107,7 +103,7 @@ def trade(market_id: int):
         return _render_detail(market_id, form, 400)
     try:
         result = service.trade(current_user.id, market_id, form.outcome_id.data,
-                               **_trade_size(form))
+                               **form.size())
     except service.PriceMoved as moved:
         flash(moved.message, "error")
         return _render_detail(market_id, form, 409, fresh_quote=moved.quote)
@@ -196,6 +192,8 @@ def _render_manage(market_id: int, status: int = 200, **forms):
         "markets/manage.html", view=view, events=service.market_events(market_id),
         edit_form=forms.get("edit", edit), resolve_form=forms.get("resolve", resolve_form),
         void_form=forms.get("void", void_form),
+        resolve_ask=RESOLVE_ASK.named(question=view.market.question),
+        void_ask=VOID_ASK.named(question=view.market.question),
     ), status
 
 
@@ -208,8 +206,8 @@ def manage(market_id: int):
 @bp.post("/admin/markets/<int:market_id>/edit")
 @staff_required
 def edit(market_id: int):
-    service.get_market(market_id)
-    form = EditMarketForm(prefix="edit")
+    view = service.get_market(market_id)
+    form = EditMarketForm(prefix="edit").about(len(view.outcomes), view.market.closes_at)
     if form.validate_on_submit():
         try:
             service.edit_market(current_user, market_id, question=form.question.data,
@@ -223,6 +221,13 @@ def edit(market_id: int):
     return _render_manage(market_id, 400, edit=form)
 
 
+def _ask_to_resolve(view: service.MarketView, outcome_id: int):
+    """The confirm page for resolving ``view`` to the outcome chosen; None if confirmed."""
+    label = next((o.label for o in view.outcomes if o.id == outcome_id), "")
+    return confirmation(RESOLVE_ASK.named(question=view.market.question, choice=label),
+                        cancel_url=url_for("markets.manage", market_id=view.id))
+
+
 @bp.post("/admin/markets/<int:market_id>/resolve")
 @staff_required
 def resolve(market_id: int):
@@ -230,6 +235,9 @@ def resolve(market_id: int):
     form = ResolveForm(prefix="resolve")
     form.outcome_id.choices = choices((o.id, o.label) for o in view.outcomes)
     if form.validate_on_submit():
+        asked = _ask_to_resolve(view, form.outcome_id.data)
+        if asked is not None:
+            return asked
         try:
             service.resolve_market(current_user, market_id, form.outcome_id.data,
                                    form.note.data or "")
@@ -244,9 +252,14 @@ def resolve(market_id: int):
 @bp.post("/admin/markets/<int:market_id>/void")
 @staff_required
 def void(market_id: int):
+    view = service.get_market(market_id)
     form = VoidForm(prefix="void")
     if not form.validate_on_submit():
         return _render_manage(market_id, 400, void=form)
+    asked = confirmation(VOID_ASK.named(question=view.market.question),
+                         cancel_url=url_for("markets.manage", market_id=market_id))
+    if asked is not None:
+        return asked
     try:
         service.void_market(current_user, market_id, form.note.data or "")
     except ServiceError as error:

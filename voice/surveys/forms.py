@@ -9,28 +9,49 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from voice.areas.service import resolve_area
+from voice.errors import Invalid
+from voice.forms import ServiceCheck
 from voice.surveys.scales import CHOICE_KINDS, KIND_LABELS, KINDS, is_scale
-from voice.surveys.service import MAX_DESCRIPTION, MAX_PROMPT, MAX_TITLE, new_nonce
+from voice.surveys.service import (
+    MAX_DESCRIPTION,
+    MAX_PROMPT,
+    MAX_TITLE,
+    clean_question,
+    new_nonce,
+)
 
 TIME_HINT = "UTC. Leave empty for no limit."
 
 
 class SurveyForm(FlaskForm):
+    """Every field is checked on each submit, the area and the order of the times too, so
+    one submit shows every problem (issue 13); the service checks them again."""
+
     title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
     description = TextAreaField(
         "Introduction", validators=[Length(max=MAX_DESCRIPTION)],
         description="Shown above the questions. Markdown is allowed.",
     )
     area = SelectField("Product area", choices=[SelectChoice("", "No particular area")],
-                       validate_choice=False)
+                       validate_choice=False, validators=[ServiceCheck(resolve_area)])
     anonymous = BooleanField("Anonymous: store no customer with the answers")
     opens_at = DateTimeLocalField("Opens at", validators=[Optional()], description=TIME_HINT,
                                   format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
     closes_at = DateTimeLocalField("Closes at", validators=[Optional()],
                                    description=TIME_HINT,
                                    format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+    def validate_closes_at(self, field: DateTimeLocalField) -> None:
+        opens, closes = self.opens_at.data, field.data
+        if opens and closes and closes <= opens:
+            raise ValidationError("The survey must close after it opens.")
+
+
+#: A prompt the service accepts, standing in while the choices alone are checked.
+_ANY_PROMPT = "A question"
 
 
 class QuestionForm(FlaskForm):
@@ -43,6 +64,15 @@ class QuestionForm(FlaskForm):
         if self.kind.data not in CHOICE_KINDS:
             return None
         return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
+
+    def validate_choices(self, field: TextAreaField) -> None:
+        """The choices as the service checks them (its own sentence), whatever the prompt."""
+        if self.kind.data not in KINDS:
+            return  # the kind's own error says it
+        try:
+            clean_question(self.kind.data, _ANY_PROMPT, True, self.choice_list())
+        except Invalid as error:
+            raise ValidationError(error.message) from None
 
 
 def answers_from_form(questions, form: MultiDict) -> dict[int, Any]:

@@ -8,7 +8,8 @@ from wtforms.fields.choices import SelectChoice
 
 from voice.areas.service import all_areas
 from voice.auth import staff_required
-from voice.errors import ServiceError, Unauthorized
+from voice.confirmation import Ask, confirmation
+from voice.errors import NotFound, ServiceError, Unauthorized
 from voice.forms import show_service_error
 from voice.paging import parse_paging
 from voice.surveys import service
@@ -26,6 +27,20 @@ from voice.surveys.scales import (
 )
 
 bp = Blueprint("surveys", __name__)
+
+#: What the builder's irreversible actions ask first (voice/confirmation.py). Reopening a
+#: closed survey does not ask: it undoes a close.
+PUBLISH_ASK = Ask("Publish “{title}”?",
+                  "It takes answers from now on (or from its opening time) and cannot go "
+                  "back to being a draft; a question that has answers keeps its kind and "
+                  "cannot be removed.",
+                  "Publish")
+CLOSE_ASK = Ask("Close “{title}”?",
+                "It stops taking answers at once, also from customers answering it now. "
+                "Reopening it later takes answers again.", "Close the survey")
+REMOVE_QUESTION_ASK = Ask("Remove question {position}, “{prompt}”, from “{title}”?",
+                          "The question is deleted; this cannot be undone.",
+                          "Remove the question")
 
 #: What the templates need of the scales (voice.surveys.scales is their one home).
 SCALE_CONTEXT = {"scales": SCALES, "scale_ends": SCALE_ENDS, "csat_words": CSAT_WORDS,
@@ -145,6 +160,9 @@ def _render_builder(survey_id: int, details=None, new_question=None, edited=None
         "surveys/builder.html", view=view, survey=survey, details=details,
         new_question=new_question or QuestionForm(formdata=None, prefix="new"),
         question_forms=forms, kind_labels=KIND_LABELS, choice_kinds=CHOICE_KINDS,
+        asks={"publish": PUBLISH_ASK.named(title=survey.title),
+              "close": CLOSE_ASK.named(title=survey.title),
+              "remove": REMOVE_QUESTION_ASK.named(title=survey.title)},
     ), status
 
 
@@ -229,6 +247,16 @@ def move_question(survey_id: int, question_id: int):
           methods=["POST"])
 @staff_required
 def remove_question(survey_id: int, question_id: int):
+    survey = service.load_survey(survey_id)
+    question = next((q for q in survey.questions if q.id == question_id), None)
+    if question is None:
+        raise NotFound("No such question.")
+    asked = confirmation(
+        REMOVE_QUESTION_ASK.named(position=question.position, prompt=question.prompt,
+                                  title=survey.title),
+        cancel_url=url_for("surveys.builder", survey_id=survey_id) + f"#question-{question_id}")
+    if asked is not None:
+        return asked
     return _builder_action(
         survey_id, lambda: service.remove_question(current_user, question_id),
         "Question removed.", "#questions")
@@ -237,6 +265,12 @@ def remove_question(survey_id: int, question_id: int):
 @bp.route("/admin/surveys/<int:survey_id>/publish", methods=["POST"])
 @staff_required
 def publish(survey_id: int):
+    survey = service.load_survey(survey_id)
+    if survey.status == "draft":
+        asked = confirmation(PUBLISH_ASK.named(title=survey.title),
+                             cancel_url=url_for("surveys.builder", survey_id=survey_id))
+        if asked is not None:
+            return asked
     return _builder_action(survey_id, lambda: service.publish_survey(current_user, survey_id),
                            "The survey is open for answers.")
 
@@ -244,6 +278,11 @@ def publish(survey_id: int):
 @bp.route("/admin/surveys/<int:survey_id>/close", methods=["POST"])
 @staff_required
 def close(survey_id: int):
+    survey = service.load_survey(survey_id)
+    asked = confirmation(CLOSE_ASK.named(title=survey.title),
+                         cancel_url=url_for("surveys.builder", survey_id=survey_id))
+    if asked is not None:
+        return asked
     return _builder_action(survey_id, lambda: service.close_survey(current_user, survey_id),
                            "The survey is closed.")
 

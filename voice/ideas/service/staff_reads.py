@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, union
+from sqlalchemy import Select, String, func, literal, select, union, union_all
 
 from voice.accounts.models import User
+from voice.activity import Activity
 from voice.extensions import db
 from voice.ideas.models import Comment, Idea, IdeaSubscription, Vote
 from voice.permissions import STAFF_ROLES
@@ -89,6 +90,15 @@ class VotedIdea:
 class VoteMoment:
     idea_id: int
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class IdeaActivityCounts:
+    """What one person did in the ideas: ideas submitted, votes held, comments written."""
+
+    ideas: int
+    votes: int
+    comments: int
 
 
 def _idea_row(idea: Idea) -> IdeaRow:
@@ -210,3 +220,48 @@ def voters_and_followers(idea_ids: Iterable[int]) -> list[User]:
     people = union(voters, followers).subquery()
     return list(db.session.scalars(
         select(User).where(User.id.in_(select(people.c.user_id))).order_by(User.id)))
+
+
+# --- one person's activity (the staff's customer page) -------------------------------------
+
+#: The characters of a comment the timeline shows.
+ACTIVITY_DETAIL = 200
+
+
+def activity_counts(user_id: int) -> IdeaActivityCounts:
+    """How many ideas, votes and comments ``user_id`` has (one statement)."""
+    def counted(model, column):
+        return select(func.count()).select_from(model).where(column == user_id).scalar_subquery()
+
+    ideas, votes, comments = db.session.execute(select(
+        counted(Idea, Idea.author_id), counted(Vote, Vote.user_id),
+        counted(Comment, Comment.author_id))).one()
+    return IdeaActivityCounts(ideas=ideas or 0, votes=votes or 0, comments=comments or 0)
+
+
+def _newest(stmt: Select, at, row_id, limit: int) -> Select:
+    """One branch of the timeline: its ``limit`` newest rows, as a subquery to unite."""
+    return select(stmt.order_by(at.desc(), row_id.desc()).limit(limit).subquery())
+
+
+def activity_of(user_id: int, limit: int) -> list[Activity]:
+    """The ``limit`` newest ideas, votes and comments of ``user_id``, newest first (one
+    statement: each branch takes its own ``limit`` newest by the author's or voter's index,
+    so the cost follows ``limit``, not the person's history)."""
+    empty = literal("", String)
+    ideas = select(literal("idea", String).label("kind"), Idea.created_at.label("at"),
+                   Idea.id.label("id"), Idea.id.label("target_id"),
+                   Idea.title.label("title"), empty.label("detail")
+                   ).where(Idea.author_id == user_id)
+    votes = (select(literal("vote", String), Vote.created_at, Vote.id, Idea.id, Idea.title,
+                    empty).join(Idea, Idea.id == Vote.idea_id).where(Vote.user_id == user_id))
+    comments = (select(literal("comment", String), Comment.created_at, Comment.id, Idea.id,
+                       Idea.title, func.substr(Comment.body, 1, ACTIVITY_DETAIL))
+                .join(Idea, Idea.id == Comment.idea_id).where(Comment.author_id == user_id))
+    every = union_all(_newest(ideas, Idea.created_at, Idea.id, limit),
+                      _newest(votes, Vote.created_at, Vote.id, limit),
+                      _newest(comments, Comment.created_at, Comment.id, limit)).subquery()
+    rows = db.session.execute(select(every).order_by(
+        every.c.at.desc(), every.c.kind.desc(), every.c.id.desc()).limit(limit))
+    return [Activity(kind=kind, at=at, id=row_id, target_id=target, title=title or "",
+                     detail=detail or "") for kind, at, row_id, target, title, detail in rows]

@@ -8,6 +8,7 @@ Each vote locks the idea (``counters.lock_idea``), writes the vote row with one
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult
@@ -15,6 +16,7 @@ from sqlalchemy import CursorResult
 from voice import signals
 from voice.accounts import service as accounts
 from voice.accounts.models import User
+from voice.clock import utcnow
 from voice.database import write_transaction
 from voice.errors import Conflict, Invalid
 from voice.extensions import db
@@ -34,13 +36,14 @@ def _check_voting_open(idea: Idea) -> None:
                        code="voting_closed")
 
 
-def _add_vote(idea: Idea, voter: User, voter_id: int, added_by: User | None = None
-              ) -> int | None:
-    """Add the voter's vote (the idea locked and open): the new count, or None if the voter
-    had voted for it already (then nothing changes)."""
+def _add_vote(idea: Idea, voter: User, voter_id: int, added_by: User | None = None,
+              now: datetime | None = None) -> int | None:
+    """Add the voter's vote (the idea locked and open), cast at ``now`` (default: the
+    present): the new count, or None if the voter had voted for it already (then nothing
+    changes)."""
     vote_id = db.session.scalar(sql.insert_vote(sql.dialect()), {
         "new_idea": idea.id, "new_user": voter_id, "new_on_behalf": added_by is not None,
-        "new_added_by": added_by.id if added_by else None,
+        "new_added_by": added_by.id if added_by else None, "new_at": now or utcnow(),
     })
     if vote_id is None:
         return None
@@ -50,8 +53,9 @@ def _add_vote(idea: Idea, voter: User, voter_id: int, added_by: User | None = No
     return count
 
 
-def cast_vote(user: User, idea_id: int) -> tuple[int, bool]:
-    """Vote for the idea (idempotent): (vote_count, True).
+def cast_vote(user: User, idea_id: int, *, now: datetime | None = None) -> tuple[int, bool]:
+    """Vote for the idea (idempotent): (vote_count, True). ``now`` (default: the present)
+    is when it was cast; the demo spreads its votes over its weeks.
 
     The voter's id is read before the transaction begins: ``write_transaction`` commits
     the request's read transaction, which expires the user, and reading ``user.id`` inside
@@ -61,7 +65,7 @@ def cast_vote(user: User, idea_id: int) -> tuple[int, bool]:
     with write_transaction():
         idea = lock_idea(idea_id)
         _check_voting_open(idea)
-        count = _add_vote(idea, user, user_id)
+        count = _add_vote(idea, user, user_id, now=now)
         if count is None:
             return idea.vote_count, True
     return count, True
@@ -82,8 +86,10 @@ def remove_vote(user: User, idea_id: int) -> tuple[int, bool]:
     return count, False
 
 
-def add_vote_for(actor: User, idea_id: int, customer_email: str) -> tuple[int, User]:
-    """Staff add a vote on a customer's behalf (from a sales call, say); shown as such."""
+def add_vote_for(actor: User, idea_id: int, customer_email: str, *,
+                 now: datetime | None = None) -> tuple[int, User]:
+    """Staff add a vote on a customer's behalf (from a sales call, say); shown as such.
+    ``now`` (default: the present) is when it was added."""
     require_staff(actor, STAFF_ONLY)
     email = (customer_email or "").strip().lower()
     with write_transaction():
@@ -96,7 +102,7 @@ def add_vote_for(actor: User, idea_id: int, customer_email: str) -> tuple[int, U
                           code="not_a_customer", field="email")
         idea = lock_idea(idea_id)
         _check_voting_open(idea)
-        count = _add_vote(idea, voter, voter.id, added_by=actor)
+        count = _add_vote(idea, voter, voter.id, added_by=actor, now=now)
         if count is None:
             raise Conflict(f"{voter.display_name} has voted for this idea already.",
                            code="already_voted", field="email")

@@ -15,6 +15,8 @@ class Category:
     name: str
     label: str
     description: str
+    #: Mail only staff get (a customer's preferences page does not offer it).
+    staff_only: bool = False
 
 
 #: The kinds of mail a user can turn on or off, in the order the preferences page shows.
@@ -31,6 +33,9 @@ CATEGORIES: dict[str, Category] = {
                  "We shipped a change that customers like you asked for."),
         Category("idea_comment", "Comments on ideas you follow",
                  "Someone comments on an idea you submitted or follow."),
+        Category("team_cases", "Your team's cases (staff)",
+                 "A customer answers on a case you work, or a case of a team you own "
+                 "is overdue.", staff_only=True),
         Category("other", "Other news from Voice",
                  "Anything else Voice tells you about your activity."),
     )
@@ -44,6 +49,9 @@ KIND_CATEGORIES: dict[str, str] = {
     "case_reply": "case_reply",
     "case_replied": "case_reply",
     "case_closed": "case_reply",
+    # To staff, not to a customer (issue 14): a team's owners, a case's assignee.
+    "case_escalated": "team_cases",
+    "case_customer_message": "team_cases",
     "market_resolved": "market_result",
     "market_voided": "market_result",
     "market_result": "market_result",

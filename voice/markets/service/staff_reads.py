@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from voice.activity import Activity
 from voice.extensions import db
 from voice.ideas.models import Idea
-from voice.markets.models import Market, Outcome, PricePoint
+from voice.markets.models import Market, Outcome, Position, PricePoint, Trade
+from voice.units import SHARE_UNIT, format_points
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,14 @@ class PriceMoment:
     market_id: int
     at: datetime
     prices: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class TradeActivityCounts:
+    """A person's trades, and the positions they hold now (shares not zero)."""
+
+    trades: int
+    positions: int
 
 
 @dataclass(frozen=True)
@@ -80,3 +90,36 @@ def market_source(market_id: int) -> MarketSource | None:
                         description=market.description or "", status=market.status,
                         created_at=market.created_at, labels=labels,
                         prices=tuple(float(p) for p in last))
+
+
+# --- one person's activity (the staff's customer page) -------------------------------------
+
+
+def activity_counts(user_id: int) -> TradeActivityCounts:
+    """How many trades ``user_id`` made and positions they hold (one statement)."""
+    trades = select(func.count()).select_from(Trade).where(
+        Trade.user_id == user_id).scalar_subquery()
+    positions = select(func.count()).select_from(Position).where(
+        Position.user_id == user_id, Position.shares != 0).scalar_subquery()
+    made, held = db.session.execute(select(trades, positions)).one()
+    return TradeActivityCounts(trades=made or 0, positions=held or 0)
+
+
+def _trade_text(shares: int, cost: int, label: str) -> str:
+    verb = "bought" if shares > 0 else "sold"
+    return f"{verb} {abs(shares) / SHARE_UNIT:,.2f} {label} for {format_points(abs(cost))} points"
+
+
+def activity_of(user_id: int, limit: int) -> list[Activity]:
+    """The ``limit`` newest trades of ``user_id``, newest first, each with its market's
+    question and what was bought or sold (one statement)."""
+    rows = db.session.execute(
+        select(Trade.id, Trade.created_at, Market.id, Market.question, Outcome.label,
+               Trade.shares, Trade.cost)
+        .join(Market, Market.id == Trade.market_id)
+        .join(Outcome, Outcome.id == Trade.outcome_id)
+        .where(Trade.user_id == user_id)
+        .order_by(Trade.created_at.desc(), Trade.id.desc()).limit(limit))
+    return [Activity(kind="trade", at=at, id=trade_id, target_id=market_id,
+                     title=question or "", detail=_trade_text(shares, cost, label or ""))
+            for trade_id, at, market_id, question, label, shares, cost in rows]

@@ -186,7 +186,8 @@ def _text_page(survey_id: int, question_id: int, search: str, page: int, per_pag
         raise NotFound("That survey has no such text question.")
     search = (search or "").strip()[:200]
     stmt = (
-        select(Answer.id, Answer.response_id, Answer.text, Response.created_at)
+        select(Answer.id, Answer.response_id, Answer.text, Response.created_at,
+               Response.user_id)
         .join(Response, Response.id == Answer.response_id)
         .where(Answer.question_id == question_id)
         .order_by(Answer.id.desc())
@@ -200,9 +201,10 @@ def _text_page(survey_id: int, question_id: int, search: str, page: int, per_pag
                 select(func.coalesce(func.sum(Tally.count), 0))
                 .where(Tally.question_id == question_id, Tally.value == ANSWERED))
         listing = paginate(stmt, page, per_page, scalars=False, total=int(answered or 0))
-    listing.items = [
-        {"id": a, "response_id": r, "text": t, "created_at": c} for a, r, t, c in listing.items
-    ]
+    # ``user_id``: who answered an identified survey (None on an anonymous one, which
+    # keeps no user), for the staff's link to the customer page.
+    listing.items = [{"id": a, "response_id": r, "text": t, "created_at": c, "user_id": u}
+                     for a, r, t, c, u in listing.items]
     return listing
 
 
@@ -210,7 +212,7 @@ def text_answers(survey_id: int, question_id: int, search: str = "", page: int =
                  per_page: int = 10, answered: int | None = None, *,
                  actor: Any = _TRUSTED) -> Page:
     """A page of a text question's answers, newest first, optionally containing
-    ``search``. Items are dicts {id, response_id, text, created_at}. ``answered``: the
+    ``search``. Items are dicts {id, response_id, text, created_at, user_id}. ``answered``: the
     question's answer count when the caller has it (it spares a sum). Staff only."""
     _check(actor)
     return _text_page(survey_id, question_id, search, page, per_page, answered)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 
 from voice.accounts.models import User
+from voice.activity import Activity
 from voice.extensions import db
 from voice.paging import Page, paginate
 from voice.surveys.models import Answer, Question, Response, Survey, Tally
@@ -102,6 +103,14 @@ class ScoredAnswer:
 class SurveyTitle:
     id: int
     title: str
+
+
+@dataclass(frozen=True)
+class ResponseActivityCounts:
+    """A person's identified responses, and the score of their latest NPS answer."""
+
+    responses: int
+    last_nps: int | None
 
 
 def _survey_row(survey: Survey) -> SurveyRow:
@@ -250,3 +259,43 @@ def scored_answers(kind: str, *, since: datetime | None = None, until: datetime 
     listing = paginate(stmt, page, per_page, scalars=False)
     listing.items = [ScoredAnswer(*row) for row in listing.items]
     return listing
+
+
+# --- one person's activity (the staff's customer page) -------------------------------------
+# Identified responses only: an anonymous survey keeps no user id on its responses, and the
+# condition on ``Survey.anonymous`` keeps out any response of a survey made anonymous since.
+
+
+def _identified(user_id: int) -> list[ColumnElement[bool]]:
+    return [Response.user_id == user_id, Survey.anonymous.is_(False)]
+
+
+def activity_counts(user_id: int) -> ResponseActivityCounts:
+    """How many identified responses ``user_id`` gave, and their latest NPS score (one
+    statement)."""
+    responses = (select(func.count()).select_from(Response)
+                 .join(Survey, Survey.id == Response.survey_id)
+                 .where(*_identified(user_id)).scalar_subquery())
+    last_nps = (select(Answer.number).join(Question, Question.id == Answer.question_id)
+                .join(Response, Response.id == Answer.response_id)
+                .join(Survey, Survey.id == Response.survey_id)
+                .where(*_identified(user_id), Question.kind == "nps",
+                       Answer.number.is_not(None))
+                .order_by(Response.created_at.desc(), Response.id.desc()).limit(1)
+                .scalar_subquery())
+    count, score = db.session.execute(select(responses, last_nps)).one()
+    return ResponseActivityCounts(responses=count or 0, last_nps=score)
+
+
+def activity_of(user_id: int, limit: int) -> list[Activity]:
+    """The ``limit`` newest identified responses of ``user_id``, newest first, each with
+    its survey's title and its NPS score when it has one (one statement)."""
+    nps = _answers_of_kind(func.min(Answer.number), "nps").scalar_subquery()
+    rows = db.session.execute(
+        select(Response.id, Response.created_at, Survey.id, Survey.title, nps)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(*_identified(user_id))
+        .order_by(Response.created_at.desc(), Response.id.desc()).limit(limit))
+    return [Activity(kind="response", at=at, id=response_id, target_id=survey_id,
+                     title=title or "", detail="" if score is None else f"NPS {score}")
+            for response_id, at, survey_id, title, score in rows]
