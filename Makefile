@@ -43,11 +43,16 @@ run: $(RUN_STAMP)
 	@if [ -n "$$VOICE_SMTP_URL" ]; then echo "Mail: delivered over SMTP in the background."; \
 	else echo "Mail: VOICE_SMTP_URL is not set, so mails are written to $(MAIL_LOG)," \
 	"not sent (tail -f $(MAIL_LOG) to read them)."; fi
+	@if [ -n "$$VOICE_IMAP_URL" ]; then echo "Replies: read from VOICE_IMAP_URL in the background" \
+	"(flask mail receive --loop); unmatched ones wait at /admin/mail."; fi
 	@echo "Voice is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@$(BIN)/flask demo-logins
 	@echo ""
 	@$(BIN)/flask mail send --loop --interval 5 --log-file $(MAIL_LOG) & mail_pid=$$!; \
-	trap 'kill $$mail_pid 2>/dev/null; wait $$mail_pid 2>/dev/null' EXIT; \
+	$(BIN)/flask cases escalate --loop --quiet --interval 60 & escalate_pid=$$!; \
+	receive_pid=; if [ -n "$$VOICE_IMAP_URL" ]; then \
+	$(BIN)/flask mail receive --loop --interval 30 & receive_pid=$$!; fi; \
+	trap 'kill $$mail_pid $$escalate_pid $$receive_pid 2>/dev/null; wait $$mail_pid $$escalate_pid $$receive_pid 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	VOICE_WORKERS=$(WORKERS) VOICE_THREADS=$(THREADS) $(BIN)/gunicorn -c voice/gunicorn_conf.py --bind 127.0.0.1:$(PORT) --access-logfile - 'voice:create_app()'
 

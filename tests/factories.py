@@ -20,14 +20,18 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any, NamedTuple, TypeVar
+from uuid import uuid4
 
 from flask import Flask, has_app_context
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from voice.accounts import service as accounts
 from voice.accounts.models import User
+from voice.admin import inbound
 from voice.admin import service as staff_side
+from voice.admin.models import InboundMail
 from voice.admin.rules import Decision, Signal
 from voice.areas import service as area_service
 from voice.areas.models import Area
@@ -36,6 +40,7 @@ from voice.database import write_transaction
 from voice.extensions import db
 from voice.ideas import service as ideas
 from voice.loop import service as loop
+from voice.mail.inbound import RawMail
 from voice.markets import service as markets
 from voice.surveys import service as surveys
 from voice.surveys.models import Response, Survey
@@ -91,6 +96,24 @@ def _readable(row: Row, own_context: bool) -> Row:
     if own_context and inspect(row).expired_attributes:
         db.session.refresh(row)
     return row
+
+
+def detached(model: type[Row], ident: int) -> Row:
+    """The row of ``model`` with id ``ident``, its columns loaded and detached, to read
+    after its context ends (None when there is none)."""
+    with _context():
+        found = db.session.get(model, ident)
+        if found is not None:
+            db.session.expunge(found)
+        return found
+
+
+def detached_all(statement: Any) -> list[Any]:
+    """The rows ``statement`` (a select of one entity) finds, detached like :func:`detached`."""
+    with _context():
+        found = list(db.session.scalars(statement))
+        db.session.expunge_all()
+        return found
 
 
 # --- people ----------------------------------------------------------------------------
@@ -299,6 +322,35 @@ def case(*, customer_id: int | None = None, source: str = "survey_response",
             assert made is not None, "this source already has a case of this rule"
             case_id = made.id
         return case_id
+
+
+def staff_message(author: User, case_id: int, body: str = "Thanks, we are looking into it.",
+                  *, state: str | None = None, now: datetime | None = None) -> int:
+    """The id of a message ``author`` (staff) wrote to the case's customer, through
+    ``post_staff_message`` (it reaches the customer in-app and by mail)."""
+    with _context():
+        return staff_side.post_staff_message(author, case_id, body, state=state, now=now).id
+
+
+def reply_template(author: User, team_id: int, name: str = "Thanks",
+                   body: str = "Hi {customer}, thanks for telling us about {title}.") -> int:
+    """The id of a reply template of the team (``author``: an admin or an owner)."""
+    with _context():
+        return staff_side.create_reply_template(author, team_id, name, body).id
+
+
+def inbound_mail(sender: str, to: str = "reply@voice.example", body: str = "Any news?", *,
+                 subject: str = "Re: Your feedback", message_id: str | None = None) -> int:
+    """The id of an inbound mail as the receiver stored it (``voice.admin.inbound``):
+    unsigned (the bare reply address) by default, so it is kept aside for staff."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = message_id or f"<factory.{next(_numbers)}.{uuid4().hex}@mail.test>"
+    message.set_content(body)
+    with _context():
+        inbound.receive_one(RawMail(message.as_bytes()))
+        return db.session.scalar(select(InboundMail.id).where(
+            InboundMail.message_id == message["Message-ID"]))
 
 
 # --- the loop --------------------------------------------------------------------------

@@ -12,8 +12,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import PASSWORD
 from tests.test_authorization import build_world, fast_hashing  # noqa: F401 - a fixture
+from voice.admin import service as staff_side
+from voice.admin.models import CaseNote, InboundMail
 from voice.extensions import db
 
 
@@ -234,3 +237,31 @@ def test_settling_a_position_in_a_closed_or_resolved_market(app, world, login):
             Position.user_id == world.customer.id, Position.market_id == second["id"]))
         assert settled.shares == 0 and settled.settled_shares == 3_000_000
         assert audit_books().balanced
+
+
+def test_what_a_customer_wrote_to_staff_is_downloaded_and_their_mail_address_erased(
+        app, login, make_user, staff):
+    """The download holds the customer's messages on their cases and the mails they sent
+    the reply mailbox, never staff's internal notes or another's mail; closing the account
+    keeps the messages (the staff's record) but blanks the address and words of the mails
+    from it."""
+    customer = make_user("customer", email="ann@example.com", name="Ann")
+    case_id = factories.case(customer_id=customer.id)
+    factories.staff_message(staff, case_id, "How can we help?")
+    with app.app_context():
+        staff_side.post_customer_message(customer, case_id, "The export is empty.")
+        staff_side.add_note(staff, case_id, "Internal: probably the PDF bug.")
+    own = factories.inbound_mail("Ann <ANN@example.com>", body="Still broken, any news?")
+    other = factories.inbound_mail("bob@example.com", body="Not Ann's.")
+
+    data = login(customer).get("/me/data.json").get_json()
+    assert [m["body"] for m in data["case_messages"]] == ["The export is empty."]
+    assert [m["id"] for m in data["inbound_mails"]] == [own]
+    assert "Internal: probably the PDF bug." not in json.dumps(data)
+
+    login(customer).post("/me/delete", data={"password": PASSWORD})
+    with app.app_context():
+        erased, kept = db.session.get(InboundMail, own), db.session.get(InboundMail, other)
+        assert (erased.from_address, erased.body) == ("", "")
+        assert kept.from_address == "bob@example.com" and kept.body.startswith("Not Ann")
+        assert count(CaseNote, kind="customer") == 1  # the record stays

@@ -89,16 +89,31 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "POST loop.mark_all_read": USER_PAGE,
     "GET loop.preferences": USER_PAGE,
     "POST loop.preferences": USER_PAGE,
+    # My conversations (issue 14): the caller's own cases; another's is 404.
+    "GET conversations.index": USER_PAGE,
+    "GET conversations.show": (LOGIN, OK, E404, E404, E404),
+    "POST conversations.show": (LOGIN, OK, E404, E404, E404),
     # --- staff pages --------------------------------------------------------------------
     "GET admin.home": STAFF_PAGE,
     "GET admin.audit_log": STAFF_PAGE,
     "GET admin.cases": STAFF_PAGE,
+    "POST admin.cases": STAFF_PAGE,  # the inbox's bulk assign / close
     "GET admin.my_cases": STAFF_PAGE,
+    "POST admin.my_cases": STAFF_PAGE,
+    "GET admin.customer": STAFF_PAGE,  # the customer page (issue 14)
     "GET admin.case": STAFF_PAGE,
     "POST admin.case": STAFF_PAGE,
     "GET admin.scores": STAFF_PAGE,
     "GET admin.staff_updates": STAFF_PAGE,
     "POST admin.staff_updates": STAFF_PAGE,
+    # Reply templates: any staff reads them; the service lets owners and admins write
+    # (the world's staff owns the team; tests/test_reply_templates.py has the rest).
+    "GET admin.templates_index": STAFF_PAGE,
+    "GET admin.team_templates": STAFF_PAGE,
+    "POST admin.team_templates": STAFF_PAGE,
+    "GET admin.team_template": STAFF_PAGE,
+    "POST admin.team_template": STAFF_PAGE,
+    "POST admin.delete_team_template": STAFF_PAGE,  # without confirmed=yes: it asks
     "POST ideas.change_status": STAFF_PAGE,
     "POST ideas.merge": STAFF_PAGE,
     "POST ideas.unmerge": STAFF_PAGE,
@@ -182,6 +197,11 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "POST api.read_notification": OWNER_API,
     "POST api.read_all_notifications": USER_API,
     "GET api.my_mail_preferences": USER_API,
+    "GET api.my_cases": USER_API,
+    "GET api.my_case": OWNER_API,
+    "POST api.post_my_message": USER_API,
+    "GET api.get_case": STAFF_API,
+    "POST api.post_case_message": STAFF_API,
     "PUT api.set_mail_preferences": USER_API,
     # --- API: staff ---------------------------------------------------------------------
     "PATCH api.update_idea": STAFF_API,
@@ -193,6 +213,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "GET api.survey_results": STAFF_API,
     "GET api.survey_trend": STAFF_API,
     "GET api.text_answers": STAFF_API,
+    "GET api.admin_customer": STAFF_API,
     "GET api.responses_csv": STAFF_API,
     "POST api.create_market": STAFF_API,
     "POST api.resolve": STAFF_API,
@@ -279,6 +300,8 @@ def build_world(app, make_user, token_for, texts: dict[str, str] | None = None) 
         team = admin_service.create_team(admin_row, t["team"], "Owns reports.")
         world.ids["team_id"] = team.id
         admin_service.add_owner(admin_row, team.id, staff.email)
+        world.ids["template_id"] = admin_service.create_reply_template(
+            admin_row, team.id, "Thanks", "Hi {customer}, thanks.").id
         rule = admin_service.create_rule(admin_row, {
             "name": t["rule"], "source": "idea_created", "team_id": team.id,
             "keywords": "csv, export", "sla_hours": 24, "priority": "high"})
@@ -346,8 +369,11 @@ def build_world(app, make_user, token_for, texts: dict[str, str] | None = None) 
                                       link=f"/ideas/{idea['id']}")
         db.session.commit()
         world.ids["notification_id"] = notices[0].id
+        # The detractor answer's case: the idea's closes itself when the update below
+        # marks the idea done (cases follow their signals, issue 14).
         case_id = db.session.scalar(
-            select(Case.id).where(Case.customer_id == customer.id).order_by(Case.id))
+            select(Case.id).where(Case.customer_id == customer.id,
+                                  Case.source_type == "survey_response").order_by(Case.id))
         assert case_id is not None, "the detractor answer opened no case"
         world.ids["case_id"] = case_id
         staff_row = db.session.get(type(staff), staff.id)
@@ -673,7 +699,8 @@ def test_deactivation_ends_a_live_session_and_its_tokens(app, world, login):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code \
         == 200
     admin = login(world.admin)
-    answer = admin.post(f"/admin/users/{world.victim.id}/active", data={"active": "0"})
+    answer = admin.post(f"/admin/users/{world.victim.id}/active",
+                        data={"active": "0", "confirmed": "yes"})
     assert answer.status_code in (302, 303), answer.status_code
     gone = browser.get("/me")
     assert gone.status_code == 302 and "/login" in gone.headers["Location"]

@@ -153,7 +153,8 @@ def test_the_preferences_page_saves_the_check_boxes(app, login, customer):
     with app.app_context():
         prefs = service.preferences_for(db.session.get(User, customer.id))
     assert prefs == {"idea_status": True, "case_reply": True, "market_result": False,
-                     "updates": True, "idea_comment": False, "other": True}
+                     "updates": True, "idea_comment": False, "team_cases": False,
+                     "other": True}
     page = browser.get("/notifications/preferences").get_data(as_text=True)
     assert page.count("checked") == 4
 

@@ -83,6 +83,7 @@ def register_url_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from voice.accounts.views import bp as accounts_bp
+    from voice.admin.conversation_views import bp as conversations_bp
     from voice.admin.public_views import bp as updates_bp
     from voice.admin.views import bp as admin_bp
     from voice.api import bp as api_bp
@@ -94,7 +95,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         main_bp, accounts_bp, ideas_bp, surveys_bp, markets_bp, loop_bp, admin_bp, updates_bp,
-        api_bp,
+        conversations_bp, api_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -140,11 +141,14 @@ def register_security_headers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Every ``flask`` command and command group: users, demo, backup (voice/cli.py),
-    mail delivery (voice/mail) and the staff side's (voice/admin)."""
+    mail delivery (voice/mail) and the staff side's (voice/admin: ``admin``, ``cases``)."""
     from voice import cli
-    from voice.admin.commands import admin_cli
+    from voice.admin.commands import admin_cli, cases_cli
+    from voice.admin.inbound_commands import receive_command
     from voice.mail.commands import mail_cli
 
-    for command in (cli.user_cli, mail_cli, admin_cli, cli.demo, cli.demo_logins,
+    mail_cli.add_command(receive_command)  # mail receive: needs cases, so it is admin's
+
+    for command in (cli.user_cli, mail_cli, admin_cli, cases_cli, cli.demo, cli.demo_logins,
                     cli.backup_command, cli.restore_command):
         app.cli.add_command(command)

@@ -10,6 +10,7 @@ import os
 import secrets
 import time
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 
@@ -51,6 +52,13 @@ class Config:
     SECRET_KEY = os.environ.get("VOICE_SECRET_KEY") or None  # None: kept in the instance folder
     SMTP_URL = os.environ.get("VOICE_SMTP_URL", "")
     MAIL_FROM = os.environ.get("VOICE_MAIL_FROM", "Voice <voice@localhost>")
+    # Where customers' replies go (issue 14): a mailbox that takes plus addresses,
+    # reply+<signed token>@host (voice.mail.reply_tokens); empty: the sender's address.
+    REPLY_ADDRESS = os.environ.get("VOICE_REPLY_ADDRESS", "")
+    REPLY_TOKEN_DAYS = int(os.environ.get("VOICE_REPLY_TOKEN_DAYS", "180"))
+    # The mailbox replies are read from: imap://user:pass@host:port/INBOX or imaps://...
+    # (voice.mail.imap; ``flask --app voice mail receive``); empty: no inbound mail.
+    IMAP_URL = os.environ.get("VOICE_IMAP_URL", "")
     BASE_URL = os.environ.get("VOICE_BASE_URL", "http://127.0.0.1:8000")
     STARTING_BALANCE = int(os.environ.get("VOICE_STARTING_BALANCE", "1000"))
     HTTPS = env_flag("VOICE_HTTPS", False)
@@ -84,6 +92,8 @@ def finish_config(config: dict, instance_path: str) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'voice.sqlite'}"
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
+    if not config.get("REPLY_ADDRESS"):
+        config["REPLY_ADDRESS"] = parseaddr(config.get("MAIL_FROM") or "")[1]
     if config.get("HTTPS"):
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True

@@ -22,9 +22,11 @@ user_registered = voice_signals.signal("user-registered")
 idea_created = voice_signals.signal("idea-created")
 #: sender: Idea; kwargs: user (the voter), vote_count (after the vote).
 idea_voted = voice_signals.signal("idea-voted")
-#: sender: Idea; kwargs: old_status, new_status, note, actor.
+#: sender: Idea; kwargs: old_status, new_status, note, actor. The idea's ``updated_at`` is
+#: the moment it moved (the staff side closes its cases then, issue 14).
 idea_status_changed = voice_signals.signal("idea-status-changed")
-#: sender: Idea (the survivor); kwargs: duplicate (the merged Idea), actor.
+#: sender: Idea (the survivor); kwargs: duplicate (the merged Idea, ``merged_at`` set),
+#: actor.
 idea_merged = voice_signals.signal("idea-merged")
 #: sender: Comment (of an idea). A public comment was posted.
 comment_created = voice_signals.signal("comment-created")
@@ -34,9 +36,9 @@ survey_response_submitted = voice_signals.signal("survey-response-submitted")
 
 #: sender: Market; kwargs: trade, prices_before, prices_after (lists of floats).
 market_traded = voice_signals.signal("market-traded")
-#: sender: Market; kwargs: outcome (the winner), note, actor.
+#: sender: Market (``resolved_at`` set); kwargs: outcome (the winner), note, actor.
 market_resolved = voice_signals.signal("market-resolved")
-#: sender: Market; kwargs: note, actor.
+#: sender: Market (``resolved_at`` set); kwargs: note, actor.
 market_voided = voice_signals.signal("market-voided")
 
 #: sender: tuple of idea ids. Collector: a receiver returns {idea id: what it links to

@@ -33,7 +33,8 @@ STAFF_LINKS = [
     Link("admin.home", "Dashboard"), Link("admin.cases", "Team inbox"),
     Link("admin.my_cases", "My cases"), Link("surveys.admin_list", "Surveys"),
     Link("markets.admin_list", "Markets"), Link("admin.staff_updates", "Updates"),
-    Link("admin.scores", "Scores"), Link("admin.audit_log", "Audit log"),
+    Link("admin.scores", "Scores"), Link("admin.templates_index", "Reply templates"),
+    Link("admin.audit_log", "Audit log"),
 ]
 # ...and, for admins, the pages only they may open.
 ADMIN_LINKS = [
@@ -44,6 +45,7 @@ PROFILE_LINKS = [
     Link("ideas.activity", "My ideas and votes"),
     Link("markets.positions", "My positions"),
     Link("loop.notifications", "Notifications"),
+    Link("conversations.index", "My conversations"),
     Link("loop.preferences", "Mail preferences"),
 ]
 

@@ -1,4 +1,5 @@
-// Staff pages: charts (Chart.js 4, data from data- attributes) and the rule form's hints.
+// Staff pages: charts (Chart.js 4, data from data- attributes), the rule form's hints, and
+// the inbox's keys.
 // Every chart has a table with the same figures beside it; series differ by line style and
 // point shape as well as colour, so they read without colour.
 (function () {
@@ -83,5 +84,53 @@
     update();
   }
 
-  document.addEventListener("DOMContentLoaded", () => { drawCharts(); ruleForm(); });
+  // The inbox (templates/admin/cases.html): j and k move from case to case, Enter opens the
+  // case (its link has the focus), x ticks it for the bulk form. Keys typed into a field
+  // are left alone. Without JavaScript the links, boxes and buttons work as they are.
+  function inboxKeys() {
+    const table = document.querySelector("table[data-inbox]");
+    if (!table) return;
+    const rows = Array.from(table.querySelectorAll("tr.case-row"));
+    if (!rows.length) return;
+    const help = document.getElementById("inbox-keys");
+    if (help) help.hidden = false;
+    let current = -1;
+    const linkOf = (row) => row.querySelector("a[data-case-link]");
+    const moveTo = (index) => {
+      if (current >= 0) rows[current].classList.remove("is-current");
+      current = Math.max(0, Math.min(rows.length - 1, index));
+      const row = rows[current];
+      row.classList.add("is-current");
+      const link = linkOf(row);
+      if (link) link.focus();
+      row.scrollIntoView({ block: "nearest" });
+    };
+    // A click or Tab into a row makes it the current one, so the keys go on from there.
+    table.addEventListener("focusin", (event) => {
+      const row = event.target.closest("tr.case-row");
+      const index = rows.indexOf(row);
+      if (index >= 0 && index !== current) {
+        if (current >= 0) rows[current].classList.remove("is-current");
+        current = index;
+        row.classList.add("is-current");
+      }
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      const typing = "input:not([type=checkbox]):not([type=radio]), textarea, select, [contenteditable]";
+      if (event.target.closest(typing)) return;
+      if (event.key === "j") { moveTo(current + 1); event.preventDefault(); }
+      else if (event.key === "k") { moveTo(current < 0 ? 0 : current - 1); event.preventDefault(); }
+      else if (event.key === "x" && current >= 0) {
+        const box = rows[current].querySelector("input[type=checkbox]");
+        if (box) box.checked = !box.checked;
+        event.preventDefault();
+      } else if (event.key === "Enter" && current >= 0 && document.activeElement === document.body) {
+        const link = linkOf(rows[current]);
+        if (link) link.click();
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { drawCharts(); ruleForm(); inboxKeys(); });
 })();

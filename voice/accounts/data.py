@@ -38,6 +38,7 @@ EXPORT_SECTIONS = (
     "survey_responses",  # surveys
     "positions", "trades", "ledger",  # markets
     "notifications", "mail_preferences",  # loop
+    "case_messages", "inbound_mails",  # the staff side: what the person wrote to staff
 )
 
 

@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, Row, case, cast, func, literal, select
+from sqlalchemy import Float, Row, case, cast, exists, func, literal, select
 
-from voice.admin import metrics
-from voice.admin.models import CLOSED_STATES, OPEN_STATES, Case, Team
+from voice.admin import clock, metrics
+from voice.admin.models import CLOSED_STATES, OPEN_STATES, Case, CaseNote, Team
 from voice.admin.query_args import day, whole_number
 from voice.admin.rules import SCORED_KINDS
 from voice.clock import utcnow
@@ -56,10 +56,15 @@ class IdeaRow:
 
 @dataclass
 class TeamCases:
+    """A team's open cases at ``now``: overdue never counts a waiting case (its clock is
+    stopped), and escalated counts the overdue ones whose owners were told."""
+
     team_id: int
     name: str
     open: int = 0
     overdue: int = 0
+    waiting: int = 0
+    escalated: int = 0
 
 
 @dataclass
@@ -96,6 +101,14 @@ class Dashboard:
     @property
     def overdue_total(self) -> int:
         return sum(row.overdue for row in self.team_cases)
+
+    @property
+    def waiting_total(self) -> int:
+        return sum(row.waiting for row in self.team_cases)
+
+    @property
+    def escalated_total(self) -> int:
+        return sum(row.escalated for row in self.team_cases)
 
 
 def top_ideas(now: datetime, limit: int = TOP_IDEAS) -> list[IdeaRow]:
@@ -150,13 +163,19 @@ def latest_detractors(limit: int = DETRACTOR_COMMENTS) -> list[DetractorComment]
 
 
 def cases_by_team(now: datetime) -> list[TeamCases]:
+    """Per team (by name): open, overdue (voice/admin/clock.py: a waiting case never is),
+    waiting, and escalated (overdue, its owners told), in one GROUP BY."""
+    overdue = clock.overdue_clause(now)
     rows = db.session.execute(
         select(Team.id, Team.name, func.count(Case.id),
-               func.count(Case.id).filter(Case.due_at < now))
+               func.count(Case.id).filter(overdue),
+               func.count(Case.id).filter(Case.state == clock.WAITING),
+               func.count(Case.id).filter(overdue, Case.escalated_at.is_not(None)))
         .outerjoin(Case, (Case.team_id == Team.id) & Case.state.in_(OPEN_STATES))
         .group_by(Team.id, Team.name).order_by(Team.name)
     ).all()
-    return [TeamCases(team_id=i, name=n, open=o, overdue=d) for i, n, o, d in rows]
+    return [TeamCases(team_id=i, name=n, open=o, overdue=d, waiting=w, escalated=e)
+            for i, n, o, d, w, e in rows]
 
 
 def _epoch_seconds(moment):
@@ -167,28 +186,50 @@ def _epoch_seconds(moment):
     return func.julianday(moment) * 86400.0
 
 
+def epoch_of(moment: datetime) -> float:
+    """``moment`` in the seconds of ``_epoch_seconds`` (Unix time, or SQLite's Julian day
+    x 86,400), so a time known here compares with the ones the database computed."""
+    unix = (moment - datetime(1970, 1, 1)).total_seconds()
+    return unix if is_postgresql() else unix + JULIAN_UNIX_EPOCH * 86400.0
+
+
+#: The Julian day of 1970-01-01 00:00 UTC.
+JULIAN_UNIX_EPOCH = 2440587.5
+#: How many columns ``loop_rows`` gives.
+LOOP_COLUMNS = 9
+
+
 def loop_rows(weeks: list[date], until: datetime) -> Sequence[Row[Any]]:
-    """(team id, week index in ``weeks``, opened, first response, closed (NULL unless its
-    state is closed) as ``_epoch_seconds``, customer + 2 x replied) of each case opened
-    from the first week's Monday until ``until``: the window's cases only
-    (ix_cases_created_at), reduced in SQL to what the loop measures need."""
+    """(team id, week index in ``weeks``, then opened, first response, closed (NULL
+    unless its state is closed), the stop going on (``waiting_since``) as
+    ``_epoch_seconds``, paused seconds, customer + 2 x replied + 4 x answered back, the
+    customer's id) of each case opened from the first week's Monday until ``until``: the
+    window's cases only (ix_cases_created_at), reduced in SQL to what the loop measures
+    need. "Answered back" is a ``customer`` note in the thread (an EXISTS on
+    ix_case_notes_case_created)."""
     mondays = [datetime.combine(week, datetime.min.time()) for week in weeks]
     later = [(Case.created_at < monday, index) for index, monday in enumerate(mondays[1:])]
     week_index = case(*later, else_=len(mondays) - 1) if later else literal(0)
     closed = Case.state.in_(CLOSED_STATES)
+    wrote_back = exists().where(CaseNote.case_id == Case.id, CaseNote.kind == "customer")
     flags = (case((Case.customer_id.is_not(None), 1), else_=0)
-             + 2 * case((Case.replied_at.is_not(None), 1), else_=0))
+             + 2 * case((Case.replied_at.is_not(None), 1), else_=0)
+             + 4 * case((wrote_back, 1), else_=0))
     return db.session.execute(
         select(Case.team_id, week_index, _epoch_seconds(Case.created_at),
                _epoch_seconds(Case.first_response_at),
-               case((closed, _epoch_seconds(Case.closed_at))), flags)
+               case((closed, _epoch_seconds(Case.closed_at))),
+               _epoch_seconds(Case.waiting_since), Case.paused_seconds, flags,
+               Case.customer_id)
         .where(Case.created_at >= mondays[0], Case.created_at < until)
     ).all()
 
 
-def loop_measures(weeks: list[date], until: datetime, team_ids: list[int]) -> tuple[
+def loop_measures(weeks: list[date], until: datetime, team_ids: list[int],
+                  now: datetime | None = None) -> tuple[
         list[metrics.LoopMeasures], list[metrics.LoopMeasures], metrics.LoopMeasures]:
-    """By team, by week and for all the cases opened in the window.
+    """By team, by week and for all the cases opened in the window (the open cases' age
+    counted at ``now``, by default ``until``).
 
     The medians need every duration, so the window's cases are read (one row each:
     bounded by the window, never the whole history) and grouped with numpy. Computing
@@ -197,8 +238,8 @@ def loop_measures(weeks: list[date], until: datetime, team_ids: list[int]) -> tu
     SQLite, which sorts the rows once per measure and grouping; PostgreSQL's
     percentile_cont with GROUPING SETS about as long as the read."""
     rows = [tuple(row) for row in loop_rows(weeks, until)]  # numpy reads tuples fast, Rows not
-    raw = np.array(rows, dtype=float).reshape(len(rows), 6)  # NULL -> NaN
-    table = metrics.case_table(raw[:, 2:])
+    raw = np.array(rows, dtype=float).reshape(len(rows), LOOP_COLUMNS)  # NULL -> NaN
+    table = metrics.case_table(raw[:, 2:], now=epoch_of(now or until))
     teams, week_codes = raw[:, 0].astype(np.int64), raw[:, 1].astype(np.int64)
     return (metrics.loop_columns(table, teams, {team: team for team in team_ids}),
             metrics.loop_columns(table, week_codes, dict(enumerate(weeks))),
@@ -214,7 +255,7 @@ def build(now: datetime | None = None, weeks: int = WEEKS) -> Dashboard:
     csat_weeks = metrics.fold_scores(scores["csat"], week_list, "csat")
     team_cases = cases_by_team(now)
     loop_teams, loop_weeks, loop_total = loop_measures(
-        week_list, until, [row.team_id for row in team_cases])
+        week_list, until, [row.team_id for row in team_cases], now)
     return Dashboard(
         now=now,
         since=week_list[0],

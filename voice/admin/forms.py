@@ -1,9 +1,15 @@
-"""Forms of the staff pages. Choices are filled by the views from what the services return."""
+"""Forms of the staff pages. Choices are filled by the views from what the services return.
+
+Each form checks every field on each submit with the service's rules and sentences (the
+service's own checks where they are public, else the same rule here), so one submit shows
+every problem beside its field (issue 13); the service checks again when it is called.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlparse
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,13 +21,46 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from voice.admin.models import STATE_LABELS
-from voice.admin.rules import PRIORITIES, SCORED_KINDS, SOURCE_LABELS
-from voice.forms import choices
+from voice.admin.models import CLOSED_STATES, STATE_LABELS
+from voice.admin.rules import PRIORITIES, SCORED_KINDS, SOURCE_LABELS, Problem
+from voice.admin.service import (
+    MAX_NOTE,
+    MAX_REPLY,
+    TRANSITIONS,
+    InvalidRule,
+    parse_idea_ids,
+    rule_from_fields,
+)
+from voice.errors import Invalid
+from voice.forms import ServiceCheck, choices
 
 AREA_TEAM = "area"
+
+
+class NameLength:
+    """A name of ``low`` to ``high`` characters once its runs of white space are one
+    space, with the service's sentence (teams, areas, updates)."""
+
+    def __init__(self, low: int, high: int, message: str) -> None:
+        self.low, self.high, self.message = low, high, message
+
+    def __call__(self, form: FlaskForm, field: StringField) -> None:
+        if not self.low <= len(" ".join((field.data or "").split())) <= self.high:
+            raise ValidationError(self.message)
+
+
+TEAM_NAME = NameLength(2, 80, "A team's name has 2 to 80 characters.")
+AREA_NAME = NameLength(2, 80, "An area's name has 2 to 80 characters.")
+
+
+def _webhook_url(form: FlaskForm, field: StringField) -> None:
+    """An http(s) address or nothing, as ``service.update_team`` takes it."""
+    url = (field.data or "").strip()
+    parsed = urlparse(url)
+    if url and (parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 500):
+        raise ValidationError("A webhook URL is an http:// or https:// address.")
 
 
 class CaseForm(FlaskForm):
@@ -31,11 +70,12 @@ class CaseForm(FlaskForm):
     assignee_id = SelectField("Assignee", choices=[], validators=[Optional()])
     team_id = SelectField("Team", choices=[], validators=[Optional()])
     reply = TextAreaField(
-        "Reply to the customer", validators=[Optional(), Length(max=5000)],
+        "Reply to the customer", validators=[Optional(), Length(max=MAX_REPLY)],
         description="Sent to the customer in Voice and by mail. Needed to close the case "
                     "of an identified customer.")
-    note = TextAreaField("Internal note", validators=[Optional(), Length(max=5000)],
+    note = TextAreaField("Internal note", validators=[Optional(), Length(max=MAX_NOTE)],
                          description="Only staff see it.")
+    case: Any = None
 
     def fill(self, staff: Iterable[Any], teams: Iterable[Any]) -> CaseForm:
         """The choices: the active staff (or nobody) and the teams."""
@@ -49,12 +89,38 @@ class CaseForm(FlaskForm):
         self.assignee_id.data = str(case.assignee_id or "")
         self.team_id.data = str(case.team_id)
 
+    def about(self, case: Any) -> CaseForm:
+        """The case the form changes: its state and customer decide what may follow."""
+        self.case = case
+        return self
+
+    def validate_state(self, field: SelectField) -> None:
+        case, target = self.case, field.data
+        if case is None or field.errors or not target or target == case.state:
+            return
+        if target not in TRANSITIONS.get(case.state, ()):
+            raise ValidationError(f"A case that is {case.state_label.lower()} cannot become "
+                                  f"{target.replace('_', ' ')}.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' checks, then the reply that closing an identified customer's case
+        needs (an empty reply skips the field's own checks, so it is checked here)."""
+        valid = super().validate(extra_validators)
+        case = self.case
+        if (case is not None and self.state.data in CLOSED_STATES and case.customer_id
+                and not (self.reply.data or "").strip() and case.replied_at is None):
+            self.reply.errors = [*self.reply.errors,
+                                 "Write the reply the customer will get before closing "
+                                 "this case."]
+            return False
+        return valid
+
 
 class TeamForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Name", validators=[DataRequired(), TEAM_NAME])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     webhook_url = StringField(
-        "Webhook URL", validators=[Optional(), Length(max=500)],
+        "Webhook URL", validators=[Optional(), _webhook_url],
         description="Each new case of this team is POSTed here as signed JSON.")
     webhook_secret = StringField(
         "New webhook secret", validators=[Optional(), Length(min=16, max=200)],
@@ -63,7 +129,7 @@ class TeamForm(FlaskForm):
 
 
 class NewTeamForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Name", validators=[DataRequired(), TEAM_NAME])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
 
 
@@ -72,7 +138,7 @@ class OwnerForm(FlaskForm):
 
 
 class AreaForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Name", validators=[DataRequired(), AREA_NAME])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     team_id = SelectField("Team", choices=[], validators=[Optional()])
 
@@ -120,6 +186,21 @@ class RuleForm(FlaskForm):
         self.survey_id.choices = choices(
             [("", "Any survey")] + [(str(s.id), s.title) for s in surveys])
         return self
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks; when one failed, the rule's checks too (the service's,
+        over the values that could be read) on every other field, so one submit shows
+        every problem. With none failed, the service's refusal lists them all."""
+        if super().validate(extra_validators):
+            return True
+        failed = {name for name, field in self._fields.items() if field.errors}
+        values = {name: (None if name in failed else value)
+                  for name, value in self.values().items()}
+        for problem in _rule_problems(values):
+            field = getattr(self, problem.field, None)
+            if field is not None and problem.field not in failed:
+                field.errors = [*field.errors, problem.message]
+        return False
 
     @classmethod
     def values_of(cls, row: Any) -> dict[str, Any]:
@@ -174,12 +255,25 @@ class RuleForm(FlaskForm):
         self.move_points.data = row.move_points
 
 
+def _rule_problems(values: dict[str, Any]) -> list[Problem]:
+    """What the service would refuse in a rule of these values (it reads no more)."""
+    try:
+        rule_from_fields(values)
+    except InvalidRule as error:
+        return error.problems
+    except Invalid as error:
+        return [Problem(error.field or "", error.message)]
+    return []
+
+
 class UpdateForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[
+        DataRequired(), NameLength(3, 200, "A title has 3 to 200 characters.")])
     body = TextAreaField("What we did", validators=[Optional(), Length(max=20000)],
                          description="Markdown.")
     idea_ids = StringField(
-        "Ideas delivered", validators=[DataRequired(message="Link the ideas it delivers.")],
+        "Ideas delivered", validators=[DataRequired(message="Link the ideas it delivers."),
+                                       ServiceCheck(parse_idea_ids)],
         description="Idea numbers, e.g. 12, 15. They move to done and their voters and "
                     "followers are told.")
 

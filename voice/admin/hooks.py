@@ -7,13 +7,19 @@
 - the personal-data collectors (voice/admin/personal_data.py): what the staff side
   holds of a person, and closing an account;
 - the routing cache (voice/admin/routing_cache.py): a flush that changes a rule, a team,
-  a team's area or an area writes a new version token, so every worker reloads.
+  a team's area or an area writes a new version token, so every worker reloads;
+- cases follow their signals (voice/admin/service/following.py): an idea done or declined,
+  an idea merged, a market resolved or voided closes its open cases, in the sender's
+  transaction (after the audit entry of the domain's action);
+- escalation (voice/admin/service/escalation.py): a case whose due time moves later may
+  escalate again (``escalated_at`` cleared).
 """
 
 from __future__ import annotations
 
 from voice import signals
 from voice.admin import audit, personal_data, routing, routing_cache
+from voice.admin.service import escalation, following
 
 
 def connect() -> None:
@@ -32,7 +38,13 @@ def connect() -> None:
     signals.market_resolved.connect(audit.on_market_resolved, weak=False)
     signals.market_voided.connect(audit.on_market_voided, weak=False)
 
+    signals.idea_status_changed.connect(following.on_status_changed, weak=False)
+    signals.idea_merged.connect(following.on_merged, weak=False)
+    signals.market_resolved.connect(following.on_market_resolved, weak=False)
+    signals.market_voided.connect(following.on_market_voided, weak=False)
+
     signals.personal_data_requested.connect(personal_data.export, weak=False)
     signals.personal_data_erasing.connect(personal_data.erase, weak=False)
 
     routing_cache.listen()
+    escalation.listen()

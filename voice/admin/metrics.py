@@ -129,20 +129,50 @@ class CaseTimes:
     closed_at: datetime | None
     replied: bool
     replyable: bool = True  # an identified customer (an anonymous signal cannot be answered)
+    paused_seconds: float = 0.0  # the SLA clock's stops already over (``waiting``)
+    waiting_since: datetime | None = None  # the stop going on, if the case waits
+    customer_id: int | None = None
+    answered_back: bool = False  # the customer wrote in the case's thread
+
+
+def working_seconds(start: datetime, end: datetime, paused_seconds: float = 0.0,
+                    waiting_since: datetime | None = None) -> float:
+    """Seconds of SLA clock from ``start`` to ``end``: wall time minus the pauses, the
+    one still going on (``waiting_since``) counted up to ``end``; never below 0."""
+    paused = paused_seconds
+    if waiting_since is not None and end > waiting_since:
+        paused += (end - waiting_since).total_seconds()
+    return max(0.0, (end - start).total_seconds() - paused)
 
 
 @dataclass
 class LoopMeasures:
+    """The loop of one group of cases.
+
+    Durations are medians in hours. The first response is wall time: the SLA clock can
+    only stop after one (``waiting`` is a staff move, which is a response). Closing and
+    the age of what is still open count working time, the pauses left out (a case still
+    waiting leaves out its running pause)."""
+
     key: object
     cases: int = 0
     closed: int = 0
     closed_replyable: int = 0
     closed_with_reply: int = 0
     responded: int = 0
+    identified: int = 0  # cases of an identified customer: the signals that can be answered
+    answered: int = 0  # of those, the ones staff wrote to
+    answered_back: int = 0  # cases in which the customer wrote back
+    customers: int = 0  # distinct identified customers of the cases
+    customers_answered_back: int = 0  # distinct customers who wrote back
     median_first_response_hours: float | None = None
     median_close_hours: float | None = None
+    median_open_hours: float | None = None
     _first: list[float] = field(default_factory=list, repr=False)
     _close: list[float] = field(default_factory=list, repr=False)
+    _open: list[float] = field(default_factory=list, repr=False)
+    _customers: set[int] = field(default_factory=set, repr=False)
+    _talkers: set[int] = field(default_factory=set, repr=False)
 
     @property
     def reply_share(self) -> float | None:
@@ -150,31 +180,60 @@ class LoopMeasures:
         closed with a reply. Anonymous signals cannot be answered, so they do not count."""
         return share(self.closed_with_reply, self.closed_replyable)
 
+    @property
+    def answered_share(self) -> float | None:
+        """% of the signals that can be answered (an identified customer) staff answered."""
+        return share(self.answered, self.identified)
 
-def loop_measures(rows: Iterable[CaseTimes], keys: Sequence[object] = ()) -> list[LoopMeasures]:
-    """Per key: cases, closed, closed with a reply (and its share), median hours from
-    opening to the first response and to closing. ``keys`` fixes the order and makes
-    empty groups appear; other keys follow in first-seen order.
+    @property
+    def answered_back_share(self) -> float | None:
+        """% of the answered cases in which the customer wrote back."""
+        return share(self.answered_back, self.answered)
+
+
+def _count_case(group: LoopMeasures, row: CaseTimes, now: datetime | None) -> None:
+    group.cases += 1
+    if row.first_response_at is not None:
+        group.responded += 1
+        group._first.append((row.first_response_at - row.created_at).total_seconds())
+    if row.closed_at is not None:
+        group.closed += 1
+        group._close.append(working_seconds(row.created_at, row.closed_at,
+                                            row.paused_seconds, row.waiting_since))
+        if row.replyable:
+            group.closed_replyable += 1
+            group.closed_with_reply += row.replied
+    elif now is not None:
+        group._open.append(working_seconds(row.created_at, now, row.paused_seconds,
+                                           row.waiting_since))
+    if row.replyable:
+        group.identified += 1
+        group.answered += row.replied
+    group.answered_back += row.answered_back
+    if row.customer_id is not None:
+        group._customers.add(row.customer_id)
+        if row.answered_back:
+            group._talkers.add(row.customer_id)
+
+
+def loop_measures(rows: Iterable[CaseTimes], keys: Sequence[object] = (),
+                  now: datetime | None = None) -> list[LoopMeasures]:
+    """Per key: cases, closed, closed with a reply (and its share), signals answered,
+    customers who answered back, median hours to the first response, to closing and
+    (at ``now``, when given) of the still open cases' age. ``keys`` fixes the order and
+    makes empty groups appear; other keys follow in first-seen order.
 
     One object per case: the readable definition. The dashboard uses ``loop_columns``,
     its vectorized twin, and the tests hold the two equal."""
     groups: dict[object, LoopMeasures] = {key: LoopMeasures(key=key) for key in keys}
     for row in rows:
-        group = groups.setdefault(row.key, LoopMeasures(key=row.key))
-        group.cases += 1
-        if row.first_response_at is not None:
-            group.responded += 1
-            group._first.append((row.first_response_at - row.created_at).total_seconds())
-        if row.closed_at is not None:
-            group.closed += 1
-            group._close.append((row.closed_at - row.created_at).total_seconds())
-            if row.replyable:
-                group.closed_replyable += 1
-                if row.replied:
-                    group.closed_with_reply += 1
+        _count_case(groups.setdefault(row.key, LoopMeasures(key=row.key)), row, now)
     for group in groups.values():
         group.median_first_response_hours = median_hours(group._first)
         group.median_close_hours = median_hours(group._close)
+        group.median_open_hours = median_hours(group._open)
+        group.customers = len(group._customers)
+        group.customers_answered_back = len(group._talkers)
     return list(groups.values())
 
 
@@ -184,17 +243,55 @@ def _median_hours(seconds: np.ndarray) -> float | None:
     return float(np.median(values)) / 3600.0 if values.size else None
 
 
-def case_table(raw: np.ndarray) -> np.ndarray:
-    """Cases as an n x 4 array: seconds to the first response, seconds to close (NaN
-    when there is none), an identified customer (0/1), replied (0/1).
+#: The columns of ``case_table``'s array.
+FIRST, CLOSE, OPEN_AGE, CUSTOMER, REPLIED, ANSWERED_BACK, CUSTOMER_ID = range(7)
 
-    ``raw`` is n x 4: opened, first response, closed (seconds since any epoch, NaN when
-    there is none), customer + 2 x replied. Durations are rounded to the millisecond:
-    SQLite's timestamps come from Julian days, which keep ~40 µs."""
-    opened, first, closed, flags = raw.T
+
+def case_table(raw: np.ndarray, now: float = np.nan) -> np.ndarray:
+    """Cases as an n x 7 array (columns :data:`FIRST` ...): seconds to the first response
+    (wall time), working seconds to close, working age at ``now`` of an open case (NaN
+    where there is none), an identified customer (0/1), replied (0/1), the customer
+    wrote back (0/1), the customer's id (NaN for none).
+
+    ``raw`` is n x 7: opened, first response, closed, the stop going on (seconds since
+    any epoch, ``now`` in the same epoch; NaN when there is none), paused seconds,
+    customer + 2 x replied + 4 x answered back, the customer's id. Durations are rounded
+    to the millisecond: SQLite's timestamps come from Julian days, which keep ~40 µs."""
+    opened, first, closed, waiting, paused, flags, customer_id = raw.T
     flags = flags.astype(np.int64)
-    return np.column_stack([np.round(first - opened, 3), np.round(closed - opened, 3),
-                            flags & 1, (flags >> 1) & 1])
+    paused = np.nan_to_num(paused)
+
+    def working(end: np.ndarray) -> np.ndarray:
+        running = np.where(~np.isnan(waiting) & (end > waiting), end - waiting, 0.0)
+        seconds: np.ndarray = np.round(np.maximum(0.0, end - opened - paused - running), 3)
+        return seconds
+
+    open_age = np.where(np.isnan(closed), working(np.full(len(raw), now)), np.nan)
+    return np.column_stack([np.round(first - opened, 3), working(closed), open_age,
+                            flags & 1, (flags >> 1) & 1, (flags >> 2) & 1, customer_id])
+
+
+def _distinct(ids: np.ndarray) -> int:
+    return int(np.unique(ids[~np.isnan(ids)]).size)
+
+
+def _group_columns(table: np.ndarray, mask: np.ndarray, key: object) -> LoopMeasures:
+    rows = table[mask]
+    closed = ~np.isnan(rows[:, CLOSE])
+    identified = rows[:, CUSTOMER] > 0
+    replied = rows[:, REPLIED] > 0
+    talked = rows[:, ANSWERED_BACK] > 0
+    return LoopMeasures(
+        key=key, cases=len(rows), closed=int(closed.sum()),
+        closed_replyable=int((closed & identified).sum()),
+        closed_with_reply=int((closed & identified & replied).sum()),
+        responded=int((~np.isnan(rows[:, FIRST])).sum()),
+        identified=int(identified.sum()), answered=int((identified & replied).sum()),
+        answered_back=int(talked.sum()), customers=_distinct(rows[:, CUSTOMER_ID]),
+        customers_answered_back=_distinct(rows[talked, CUSTOMER_ID]),
+        median_first_response_hours=_median_hours(rows[:, FIRST]),
+        median_close_hours=_median_hours(rows[:, CLOSE]),
+        median_open_hours=_median_hours(rows[:, OPEN_AGE]))
 
 
 def loop_columns(table: np.ndarray, codes: np.ndarray,
@@ -205,25 +302,10 @@ def loop_columns(table: np.ndarray, codes: np.ndarray,
     maps a code to its key in the order to show (empty groups included); codes not in
     ``keys`` follow, keyed by the code. Vectorized: a window's tens of thousands of cases
     take milliseconds, where one Python object per case took a second."""
-    first, close, customer, replied = table.T
-    closed = ~np.isnan(close)
-    replyable = closed & (customer > 0)
-    with_reply = replyable & (replied > 0)
-    responded = ~np.isnan(first)
     order = dict(keys)
     for code in np.unique(codes).tolist():
         order.setdefault(code, code)
-    groups = []
-    for code, key in order.items():
-        mask = codes == code
-        groups.append(LoopMeasures(
-            key=key, cases=int(mask.sum()), closed=int((mask & closed).sum()),
-            closed_replyable=int((mask & replyable).sum()),
-            closed_with_reply=int((mask & with_reply).sum()),
-            responded=int((mask & responded).sum()),
-            median_first_response_hours=_median_hours(first[mask]),
-            median_close_hours=_median_hours(close[mask])))
-    return groups
+    return [_group_columns(table, codes == code, key) for code, key in order.items()]
 
 
 def trend(recent: int, previous: int) -> str:

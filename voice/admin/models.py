@@ -198,9 +198,6 @@ class Case(Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
-    def overdue_at(self, now: datetime) -> bool:
-        return self.is_open and self.due_at < now
-
     @property
     def state_label(self) -> str:
         return STATE_LABELS.get(self.state, self.state)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from voice.admin import service
+from voice.accounts.service import get_user
+from voice.admin import service, template_views
 from voice.admin.forms import AreaForm, NewTeamForm, OwnerForm, RuleForm, TeamForm, UserSearchForm
 from voice.admin.page_helpers import check_csrf, current_actor
 from voice.admin.query_args import whole_number
 from voice.admin.rules import SCORED_KINDS, SOURCE_LABELS
 from voice.areas.service import all_areas
 from voice.auth import admin_required, safe_next_url
+from voice.confirmation import Ask, confirmation
 from voice.errors import ServiceError
 from voice.forms import show_service_error
 from voice.paging import parse_paging
@@ -24,6 +26,10 @@ from voice.query_args import QueryArgs
 
 #: What the user list's query may hold (voice.query_args): an unknown role is a sentence.
 USER_ARGS = QueryArgs(choices={"role": ROLES}, texts=("q",))
+#: What deactivating asks first (voice/confirmation.py); reactivating does not ask.
+DEACTIVATE_ASK = Ask("Deactivate {name} ({email})?",
+                     "They are signed out everywhere, their API tokens stop working and they "
+                     "cannot sign in until an admin reactivates them.", "Deactivate")
 
 # --- teams ------------------------------------------------------------------------------
 
@@ -73,7 +79,8 @@ def team(team_id: int):
 
 def _team_page(view: service.TeamView, form: TeamForm, owner_form: OwnerForm) -> str:
     return render_template("admin/team.html", view=view, form=form, owner_form=owner_form,
-                           deliveries=service.recent_deliveries(view.team.id))
+                           deliveries=service.recent_deliveries(view.team.id),
+                           **template_views.template_section(view.team))
 
 
 @admin_required
@@ -217,7 +224,8 @@ def users():
     except ServiceError as error:
         flash(error.message, "error")
         listing, status = service.search_users("", "", 1, per_page), 400
-    return render_template("admin/users.html", form=form, listing=listing), status
+    return render_template("admin/users.html", form=form, listing=listing,
+                           deactivate_ask=DEACTIVATE_ASK), status
 
 
 def _flash_refusal(error: ServiceError) -> None:
@@ -241,6 +249,12 @@ def user_role(user_id: int):
 @admin_required
 def user_active(user_id: int):
     check_csrf()
+    if request.form.get("active") != "1":
+        user = get_user(user_id)
+        asked = confirmation(DEACTIVATE_ASK.named(name=user.display_name, email=user.email),
+                             cancel_url=url_for("admin.users"))
+        if asked is not None:
+            return asked
     try:
         user = service.set_user_active(current_actor(), user_id,
                                        request.form.get("active") == "1")
@@ -278,3 +292,4 @@ def register(bp: Blueprint) -> None:
     """Add the pages above to the staff blueprint (endpoint: the view's name)."""
     for rule_path, view, methods in PAGES:
         bp.add_url_rule(rule_path, view_func=view, methods=list(methods))
+    template_views.register(bp)  # the teams' reply templates, for owners as well

@@ -1,27 +1,28 @@
 """The staff blueprint (``admin``, under /admin): parse the request, call the staff
 side's facade, render.
 
-Here: the pages for staff (the home dashboard, cases, the audit log, the lists behind
-the score figures, updates). The admins' pages (teams, areas, rules, users) are
-voice/admin/settings_views.py's, added to this blueprint by its ``register``; the public
+Here: the pages for staff (the home dashboard, a case, the audit log, the lists behind
+the score figures, updates). The inbox is voice/admin/inbox_views.py's, the customer page
+voice/admin/customer_views.py's, the admins' pages (teams, areas, rules, users)
+voice/admin/settings_views.py's, each added to this blueprint by its ``register``; the public
 "You asked, we did" pages are voice/admin/public_views.py's.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from voice.admin import service, settings_views
+from voice.admin import customer_views, inbound_views, inbox_views, service, settings_views
 from voice.admin.forms import CaseForm, UpdateForm
-from voice.admin.models import SOURCE_TYPE_LABELS, STATE_LABELS
+from voice.admin.models import STATE_LABELS
 from voice.admin.page_helpers import current_actor
 from voice.admin.query_args import whole_number
 from voice.auth import staff_required
 from voice.clock import utcnow
-from voice.errors import Invalid, ServiceError
+from voice.errors import ServiceError
 from voice.forms import choices, show_service_error
 from voice.paging import parse_paging
 from voice.query_args import QueryArgs
@@ -29,11 +30,12 @@ from voice.surveys.scales import NPS_DETRACTORS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 settings_views.register(bp)
+inbox_views.register(bp)
+customer_views.register(bp)
+inbound_views.register(bp)  # /admin/mail: the mail kept aside
 
 # What each list's query may hold, read by voice.query_args before the filters are parsed:
 # an unknown, huge, non-ASCII or out-of-calendar argument is a 400 with a sentence.
-CASE_ARGS = QueryArgs(numbers=("team", "assignee"), days=("since", "until"),
-                      texts=("state", "source", "overdue", "replied", "q"))
 AUDIT_ARGS = QueryArgs(numbers=("actor", "target_id"), days=("since", "until"),
                        texts=("action", "target_type"))
 SCORE_ARGS = QueryArgs(numbers=("min", "max"), days=("week",), texts=("kind",))
@@ -52,52 +54,39 @@ def home():
                            detractor_max=NPS_DETRACTORS.high)
 
 
-# --- cases ------------------------------------------------------------------------------
+# --- cases (the inbox and its bulk actions: voice/admin/inbox_views.py) ----------------
 
 
-def _case_list(template_title: str, mine: bool = False):
-    args = request.args.to_dict()
-    if mine:
-        args["assignee"] = str(current_user.id)
+def _templates(case_id: int, team_id: int) -> list[tuple[Any, str]]:
+    """The case team's reply templates, each with its text filled for this case (the
+    picker's options; case.js puts the text in the reply box without a reload)."""
+    return [(template, service.fill_reply_template(template.id, case_id))
+            for template in service.reply_templates(team_id)]
+
+
+def _use_template(form: CaseForm, case_id: int, team_id: int) -> None:
+    """``?template=<id>`` (the picker without JavaScript): the reply box starts with it."""
+    if not request.args.get("template"):
+        return
     try:
-        CASE_ARGS.check(request.args)
-        filters = service.parse_case_filters(args)
-        page, per_page = parse_paging(request.args, default_per_page=25)
-    except Invalid as error:
+        template_id = whole_number(request.args["template"], "A template") or 0
+        service.get_reply_template(template_id, team_id)
+        form.reply.data = service.fill_reply_template(template_id, case_id)
+    except ServiceError as error:
         flash(error.message, "error")
-        filters, page, per_page = service.CaseFilters(state="open"), 1, 25
-        status = 400
-    else:
-        status = 200
-    listing = service.list_cases(filters, page, per_page)
-    return render_template(
-        "admin/cases.html", listing=listing, filters=filters, title=template_title, mine=mine,
-        teams=service.all_teams(), states=STATE_LABELS, sources=SOURCE_TYPE_LABELS,
-        now=utcnow()), status
-
-
-@bp.route("/cases")
-@staff_required
-def cases():
-    return _case_list("Team inbox")
-
-
-@bp.route("/cases/mine")
-@staff_required
-def my_cases():
-    return _case_list("My cases", mine=True)
 
 
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @staff_required
 def case(case_id: int):
     detail = service.case_detail(case_id)
-    form = CaseForm().fill(detail.staff, detail.teams)
+    form = CaseForm().fill(detail.staff, detail.teams).about(detail.case)
     if detail.case.state == "closed":  # a closed case may only reopen
         form.state.choices = choices([("", "Keep it closed"),
                                       ("in_progress", "Reopen: in progress")])
     if request.method == "GET":
         form.show(detail.case)
+        _use_template(form, case_id, detail.case.team_id)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -117,7 +106,8 @@ def case(case_id: int):
         status = 400
         detail = service.case_detail(case_id)
     return render_template("admin/case.html", detail=detail, form=form, now=utcnow(),
-                           states=STATE_LABELS), status
+                           states=STATE_LABELS,
+                           templates=_templates(case_id, detail.case.team_id)), status
 
 
 # --- audit log -------------------------------------------------------------------------

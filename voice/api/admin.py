@@ -1,6 +1,7 @@
 """The staff calls of the API contract: cases.
 
-    GET   /api/v1/admin/cases          team, state, source, overdue, assignee, paging
+    GET   /api/v1/admin/cases          team, state, source, overdue, waiting, assignee,
+                                       replied, q, since, until, paging
     PATCH /api/v1/admin/cases/<id>     {state?, assignee_id?, reply?, note?, team_id?}
 
 Errors: 403 ``forbidden`` for a customer; 400 ``invalid_state`` for an unknown state;

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
-from voice.api import accounts, admin, ideas, loop, markets, surveys
+from voice.api import accounts, admin, conversations, customers, ideas, loop, markets, surveys
 from voice.api.contract import JSON, Operation, Routes
 from voice.api.schemas.common import ErrorBody
 
@@ -27,7 +27,7 @@ REF = "#/components/schemas/{model}"
 
 # The calls of each module, in the document's order.
 DOMAIN_ROUTES = (accounts.routes, ideas.routes, surveys.routes, markets.routes, loop.routes,
-                 admin.routes)
+                 admin.routes, conversations.routes, customers.routes)
 
 ERRORS = {
     400: "Invalid input", 401: "No or bad token", 403: "Role not allowed",

@@ -1,7 +1,9 @@
 """The mail outbox and its SMTP delivery, below accounts: it takes an address, knows no user.
 
 The facade: ``queue_mail`` (render and add a mail in the caller's transaction),
-``site_url`` and ``absolute`` (addresses for mail), the ``OutboxMail`` model.
+``site_url`` and ``absolute`` (addresses for mail), the ``OutboxMail`` model;
+``reply_address`` (the signed Reply-To and Message-ID of a conversation's mail) and
+``read_reply`` / ``match_reply`` (which case and user a reply answers, or why none).
 Delivery is in ``voice.mail.delivery`` (``flask --app voice mail send``,
 ``voice.mail.commands``).
 """
@@ -17,14 +19,19 @@ from voice.mail.outbox import (
     render_mail,
     site_url,
 )
+from voice.mail.reply_tokens import ReplyMatch, match_reply, read_reply, reply_address
 
 __all__ = [
     "ACCOUNT_CATEGORY",
     "MAIL_STATUSES",
     "OutboxMail",
+    "ReplyMatch",
     "absolute",
     "clip_line",
+    "match_reply",
     "queue_mail",
+    "read_reply",
     "render_mail",
+    "reply_address",
     "site_url",
 ]

@@ -3,6 +3,8 @@
     flask --app voice mail send                       one pass over the due mails
     flask --app voice mail send --loop --interval 5   keep delivering (make run)
     flask --app voice mail status                     how many mails are in each state
+    flask --app voice mail receive [--loop]           read replies from VOICE_IMAP_URL
+                                                      (voice/admin/inbound_commands.py)
 
 With ``VOICE_SMTP_URL`` empty, mails are written to a file (``--log-file``, by
 default ``instance/mail.log``) and marked ``logged`` instead of sent. Either way the
@@ -30,7 +32,7 @@ from voice.mail.delivery import DeliveryReport, deliver_due
 from voice.mail.models import MAIL_STATUSES, OutboxMail
 from voice.mail.smtp import LogTransport, SmtpSettings, Transport, logger, parse_smtp_url
 
-mail_cli = AppGroup("mail", help="Deliver the mail outbox.")
+mail_cli = AppGroup("mail", help="Deliver the mail outbox, and read customers' replies.")
 
 LOG_FILE_NAME = "mail.log"
 

@@ -87,6 +87,8 @@ class ClaimedMail:
     body_html: str
     unsubscribe_url: str
     created_at: datetime
+    reply_to: str = ""
+    message_id: str = ""
 
 
 def worker_id() -> str:
@@ -129,7 +131,8 @@ def claim_due(worker: str, limit: int) -> list[ClaimedMail]:
         claimed = [
             ClaimedMail(id=r.id, claim=claim, attempts=r.attempts, to_address=r.to_address,
                         subject=r.subject, body_text=r.body_text, body_html=r.body_html,
-                        unsubscribe_url=r.unsubscribe_url, created_at=r.created_at)
+                        unsubscribe_url=r.unsubscribe_url, created_at=r.created_at,
+                        reply_to=r.reply_to or "", message_id=r.message_id or "")
             for r in rows
         ]
     return claimed
@@ -187,9 +190,12 @@ def build_message(mail: ClaimedMail) -> EmailMessage:
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
     message["Date"] = formatdate(usegmt=True)
-    # The same id on every attempt, so a receiver can drop a duplicate.
+    # The same id on every attempt, so a receiver can drop a duplicate; a conversation's
+    # mail has its own, signed (voice.mail.reply_tokens), which a reply names.
     stamp = mail.created_at.strftime("%Y%m%d%H%M%S")
-    message["Message-ID"] = f"<voice.{mail.id}.{stamp}@{mail_domain()}>"
+    message["Message-ID"] = mail.message_id or f"<voice.{mail.id}.{stamp}@{mail_domain()}>"
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Auto-Submitted"] = "auto-generated"
     if mail.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"

@@ -75,12 +75,16 @@ def queue_mail(
     user_id: int | None = None,
     category: str = ACCOUNT_CATEGORY,
     unsubscribe_url: str = "",
+    reply_to: str = "",
+    message_id: str = "",
 ) -> OutboxMail:
     """Add one rendered mail to the outbox in the caller's transaction (never commits).
 
     ``name`` greets the reader; ``user_id`` (optional) names whose mail it is, so it
     is erased with the account. A mail with a ``category`` should carry the
-    ``unsubscribe_url`` for it; account mail (category "") carries none.
+    ``unsubscribe_url`` for it; account mail (category "") carries none. A
+    conversation's mail carries ``reply_to`` and ``message_id`` from
+    ``voice.mail.reply_address`` (delivery sets the Reply-To and Message-ID headers).
     """
     subject = clip_line(subject)
     text, html = render_mail(template, {
@@ -94,7 +98,8 @@ def queue_mail(
     mail = OutboxMail(
         user_id=user_id, kind=kind, category=category, to_address=to_address,
         subject=subject, body_text=text, body_html=html, unsubscribe_url=unsubscribe_url,
-        status="pending", attempts=0, next_attempt_at=utcnow(),
+        reply_to=reply_to, message_id=message_id, status="pending", attempts=0,
+        next_attempt_at=utcnow(),
     )
     db.session.add(mail)
     return mail

@@ -137,6 +137,7 @@ class LogTransport:
             f"Subject: {message['Subject']}\n"
             + (f"List-Unsubscribe: {message['List-Unsubscribe']}\n"
                if message["List-Unsubscribe"] else "")
+            + (f"Reply-To: {message['Reply-To']}\n" if message["Reply-To"] else "")
             + "\n" + (text.get_content() if text is not None else "") + "---\n"
         )
         self.stream.flush()

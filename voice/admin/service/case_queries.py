@@ -1,4 +1,11 @@
-"""Reading cases: the inbox's filters, the list, one case with what the page shows of it."""
+"""Reading cases: the inbox's filters, the list, one case with what the page shows of it.
+
+The inbox at volume (issue 14): every filter is read through ``voice.query_args`` (a bad
+value is a 400 with a sentence, on the page and in the API alike); the list's page is one
+statement with its team, assignee and customer joined, plus its count, however many cases
+there are (tests/test_inbox.py pins it). Overdue never counts a waiting case
+(``voice.admin.clock.overdue_clause``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from voice.accounts.models import User
 from voice.accounts.service import staff_members
 from voice.admin import sources
+from voice.admin.clock import WAITING, overdue_clause
 from voice.admin.models import (
     CASE_STATES,
     CLOSED_STATES,
@@ -27,7 +35,7 @@ from voice.clock import utcnow
 from voice.errors import Invalid, NotFound
 from voice.extensions import db
 from voice.paging import Page, paginate
-from voice.query_args import whole_number
+from voice.query_args import choice, day, whole_number
 
 
 @dataclass
@@ -38,27 +46,28 @@ class CaseFilters:
     overdue: bool = False
     assignee_id: int | None = None
     replied: bool | None = None
+    waiting: bool | None = None  # True: only cases waiting on the customer; False: none
     q: str = ""
     created_since: datetime | None = None
     created_until: datetime | None = None
 
 
 STATE_FILTERS = ("", "open", "done", *CASE_STATES)
+#: What a switch of the inbox's query takes (``overdue``, ``waiting``, ``replied``).
+FLAG_VALUES = ("1", "0", "true", "false", "yes", "no", "on", "off")
+FLAG_ON = ("1", "true", "yes", "on")
+#: The longest text search kept.
+MAX_SEARCH = 100
 
 
 def _integer(args: Mapping[str, str], key: str) -> int | None:
     return whole_number(args, key)
 
 
-def _moment(args: Mapping[str, str], key: str) -> datetime | None:
-    value = (args.get(key) or "").strip()
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{key} must be a date (YYYY-MM-DD).", code="invalid_filter",
-                      field=key) from None
+def _flag(args: Mapping[str, str], key: str) -> bool | None:
+    """A switch: None when absent, else whether it is on; Invalid for another value."""
+    value = choice(args, key, FLAG_VALUES)
+    return None if value is None else value in FLAG_ON
 
 
 def parse_case_filters(args: Mapping[str, str]) -> CaseFilters:
@@ -71,17 +80,17 @@ def parse_case_filters(args: Mapping[str, str]) -> CaseFilters:
     if source and source not in SOURCE_TYPES:
         raise Invalid(f"A source is one of {', '.join(SOURCE_TYPES)}.", code="invalid_source",
                       field="source")
-    replied = args.get("replied")
     return CaseFilters(
         state=state,
         team_id=_integer(args, "team"),
         source_type=source,
-        overdue=(args.get("overdue") or "") in ("1", "true", "yes", "on"),
+        overdue=bool(_flag(args, "overdue")),
         assignee_id=_integer(args, "assignee"),
-        replied=None if replied in (None, "") else replied in ("1", "true", "yes"),
-        q=(args.get("q") or "").strip()[:100],
-        created_since=_moment(args, "since"),
-        created_until=_moment(args, "until"),
+        replied=_flag(args, "replied"),
+        waiting=_flag(args, "waiting"),
+        q=(args.get("q") or "").strip()[:MAX_SEARCH],
+        created_since=day(args, "since"),
+        created_until=day(args, "until"),
     )
 
 
@@ -103,18 +112,25 @@ def _text_condition(q: str) -> ColumnElement[bool] | None:
     if not q:
         return None
     pattern = f"%{q.lower()}%"
-    return or_(func.lower(Case.title).like(pattern), func.lower(Case.excerpt).like(pattern))
+    return or_(func.lower(Case.title).like(pattern), func.lower(Case.excerpt).like(pattern),
+               func.lower(Case.last_message_preview).like(pattern))
+
+
+def _waiting_condition(waiting: bool | None) -> ColumnElement[bool] | None:
+    if waiting is None:
+        return None
+    return Case.state == WAITING if waiting else Case.state != WAITING
 
 
 def case_conditions(filters: CaseFilters, now: datetime) -> list[ColumnElement[bool]]:
     """The WHERE conditions of the filters that are set."""
-    overdue = [Case.state.in_(OPEN_STATES), Case.due_at < now] if filters.overdue else []
     since, until = filters.created_since, filters.created_until
     found = [
         _state_condition(filters.state),
         None if filters.team_id is None else Case.team_id == filters.team_id,
         Case.source_type == filters.source_type if filters.source_type else None,
-        *overdue,
+        overdue_clause(now) if filters.overdue else None,
+        _waiting_condition(filters.waiting),
         None if filters.assignee_id is None else Case.assignee_id == filters.assignee_id,
         _replied_condition(filters.replied),
         _text_condition(filters.q),
@@ -126,8 +142,10 @@ def case_conditions(filters: CaseFilters, now: datetime) -> list[ColumnElement[b
 
 def list_cases(filters: CaseFilters, page: int = 1, per_page: int = 20,
                now: datetime | None = None) -> Page:
-    """Cases matching the filters: open cases first, then by due time."""
-    stmt = (select(Case).options(joinedload(Case.team), joinedload(Case.assignee))
+    """Cases matching the filters: open cases first, then by due time (one statement for
+    the page, its team, assignee and customer joined; one for the total)."""
+    stmt = (select(Case).options(joinedload(Case.team), joinedload(Case.assignee),
+                                 joinedload(Case.customer))
             .where(*case_conditions(filters, now or utcnow()))
             .order_by(Case.state.in_(OPEN_STATES).desc(), Case.due_at, Case.id))
     return paginate(stmt, page, per_page)

@@ -1,6 +1,10 @@
 """Cases: opened by routing, then worked by staff (state, assignee, team, due time,
 internal notes, the reply the customer gets). Every change writes its audit entry in
-the same transaction.
+the same transaction; every state move is also an ``event`` of the case's thread.
+
+A reply goes through the thread's one message path (``thread.add_message``, the same
+as ``conversation.post_staff_message``); ``waiting`` stops the SLA clock and leaving it
+starts it again (voice/admin/clock.py).
 """
 
 from __future__ import annotations
@@ -12,26 +16,34 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from voice.accounts.models import User
-from voice.admin import audit, rules, webhooks
-from voice.admin.models import CASE_STATES, CLOSED_STATES, Case, CaseNote, RoutingRule
+from voice.admin import audit, clock, rules, webhooks
+from voice.admin.models import (
+    CASE_STATES,
+    CLOSED_STATES,
+    STATE_LABELS,
+    Case,
+    CaseNote,
+    RoutingRule,
+)
+from voice.admin.service import thread
 from voice.admin.service.queries import get_team
 from voice.clock import utcnow
 from voice.database import write_transaction
 from voice.errors import Conflict, Invalid, NotFound
 from voice.extensions import db
-from voice.loop.service import notify
 from voice.permissions import STAFF_ROLES, require_staff
-from voice.text import one_line
 
-MAX_REPLY = 5000
+MAX_REPLY = thread.MAX_MESSAGE
 MAX_NOTE = 5000
 
 #: Which state may follow which. A closed case reopens (back to in progress, issue 13);
-#: won't-do is final.
+#: won't-do is final. ``waiting`` (on the customer, issue 14) goes back to in progress
+#: (by staff, or when the customer answers) or closes.
 TRANSITIONS = {
-    "new": {"acknowledged", "in_progress", "closed", "wont_do"},
-    "acknowledged": {"in_progress", "closed", "wont_do"},
-    "in_progress": {"closed", "wont_do"},
+    "new": {"acknowledged", "in_progress", "waiting", "closed", "wont_do"},
+    "acknowledged": {"in_progress", "waiting", "closed", "wont_do"},
+    "in_progress": {"waiting", "closed", "wont_do"},
+    "waiting": {"in_progress", "closed", "wont_do"},
     "closed": {"in_progress"},
     "wont_do": set(),
 }
@@ -85,7 +97,7 @@ def open_case(signal: rules.Signal, decision: rules.Decision, rule_name: str = "
 # --- working them -------------------------------------------------------------------------
 
 
-def _check_state(state: str | None) -> None:
+def check_state(state: str | None) -> None:
     if state is not None and state not in CASE_STATES:
         raise Invalid(f"A state is one of {', '.join(CASE_STATES)}.", code="invalid_state",
                       field="state")
@@ -100,14 +112,15 @@ def _clean(text: str | None, limit: int, field: str, what: str) -> str | None:
     return text
 
 
-def _locked_case(case_id: int) -> Case:
+def locked_case(case_id: int) -> Case:
+    """The case, its row locked for the rest of the transaction; NotFound ``not_found``."""
     case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
     if case is None:
         raise NotFound("No such case.", code="not_found")
     return case
 
 
-def _target_state(case: Case, state: str | None) -> str | None:
+def target_state(case: Case, state: str | None) -> str | None:
     """The state the case moves to (None: it stays); Conflict for a move not allowed."""
     target = state if state is not None and state != case.state else None
     if target is not None and target not in TRANSITIONS[case.state]:
@@ -117,8 +130,12 @@ def _target_state(case: Case, state: str | None) -> str | None:
     return target
 
 
-def _check_reply(case: Case, target: str | None, reply: str | None) -> None:
-    """A reply needs a customer; closing an identified customer's case needs a reply."""
+def check_reply(case: Case, target: str | None, reply: str | None) -> None:
+    """A reply needs a customer; so does waiting on one; closing an identified customer's
+    case needs a reply."""
+    if target == clock.WAITING and case.customer_id is None:
+        raise Invalid("Only a case with an identified customer can wait on the customer.",
+                      code="no_customer", field="state")
     if reply is not None and case.customer_id is None:
         raise Invalid("This case has no identified customer to reply to (an anonymous "
                       "response or a market move): add an internal note instead.",
@@ -151,7 +168,7 @@ def _move_team(actor: User, case: Case, team_id: int) -> None:
     case.team_id = team.id
 
 
-def _set_due(actor: User, case: Case, due_at: datetime) -> None:
+def _set_due(actor: User | None, case: Case, due_at: datetime) -> None:
     if due_at == case.due_at:
         return
     audit.record(actor, "case.due", "case", case.id,
@@ -165,7 +182,7 @@ def _add_note(actor: User, case: Case, note: str, now: datetime) -> None:
     audit.record(actor, "case.note", "case", case.id, note[:200])
 
 
-def _reopen(actor: User, case: Case, now: datetime) -> None:
+def _reopen(actor: User | None, case: Case, now: datetime) -> None:
     """A closed case back in work: no closing time, and the due time counted again from
     now with its rule's SLA (the case's first SLA span when the rule is gone)."""
     rule = db.session.get(RoutingRule, case.rule_id) if case.rule_id else None
@@ -175,10 +192,19 @@ def _reopen(actor: User, case: Case, now: datetime) -> None:
     _set_due(actor, case, now + span)
 
 
-def _move_state(actor: User, case: Case, target: str, now: datetime) -> None:
+def move_state(actor: User | None, case: Case, target: str, now: datetime) -> None:
+    """Move the locked case to ``target`` (already allowed): audit entry, thread event,
+    the SLA clock stopped on entering ``waiting`` and resumed on leaving it, a closed case
+    reopened."""
     audit.record(actor, "case.state", "case", case.id, f"{case.state} → {target}")
+    thread.add_event(case, getattr(actor, "id", None),
+                     f"{STATE_LABELS[case.state]} → {STATE_LABELS[target]}", now)
+    if case.state == clock.WAITING:
+        clock.resume(case, now)
     if case.state in CLOSED_STATES and target not in CLOSED_STATES:
         _reopen(actor, case, now)
+    if target == clock.WAITING:
+        clock.stop(case, now)
     case.state = target
     if case.first_response_at is None:
         case.first_response_at = now
@@ -189,25 +215,26 @@ def _move_state(actor: User, case: Case, target: str, now: datetime) -> None:
 def change_case(actor: User, case_id: int, *, state: str | None = None,
                 assignee_id: Any = _UNSET, reply: str | None = None, note: str | None = None,
                 team_id: int | None = None, due_at: datetime | None = None,
-                now: datetime | None = None) -> Case:
+                now: datetime | None = None, via: str = "web") -> Case:
     """Change a case: state, assignee (None unassigns), team, due time; send a reply;
     add an internal note. All or nothing, one audit entry per change.
 
     Errors: 400 ``invalid_state`` (not a state), 409 ``invalid_transition`` (won't-do
     is final, a closed case only reopens to in progress, no way back to "new"), 409
     ``reply_required`` (closing a case of an identified customer who never got a reply),
-    400 ``no_customer`` (a reply on a case nobody can receive), 400 ``invalid_assignee``,
-    404 ``unknown_team``.
+    400 ``no_customer`` (a reply on a case nobody can receive, or waiting on nobody), 400
+    ``invalid_assignee``, 404 ``unknown_team``.
     """
     require_staff(actor)
     now = now or utcnow()
-    _check_state(state)
+    check_state(state)
+    thread.check_channel(via)
     reply = _clean(reply, MAX_REPLY, "reply", "A reply")
     note = _clean(note, MAX_NOTE, "note", "A note")
     with write_transaction():
-        case = _locked_case(case_id)
-        target = _target_state(case, state)
-        _check_reply(case, target, reply)
+        case = locked_case(case_id)
+        target = target_state(case, state)
+        check_reply(case, target, reply)
         if assignee_id is not _UNSET:
             _assign(actor, case, assignee_id)
         if team_id is not None:
@@ -217,34 +244,26 @@ def change_case(actor: User, case_id: int, *, state: str | None = None,
         if note is not None:
             _add_note(actor, case, note, now)
         if reply is not None:
-            _send_reply(actor, case, reply, now)
+            send_reply(actor, case, reply, now, via=via)
         if target is not None:
-            _move_state(actor, case, target, now)
+            move_state(actor, case, target, now)
         case.updated_at = now
     return case
 
 
-def _send_reply(actor: User, case: Case, reply: str, now: datetime) -> None:
-    customer = db.session.get(User, case.customer_id)
-    db.session.add(CaseNote(case_id=case.id, author_id=actor.id, kind="reply", body=reply,
-                            created_at=now))
+def send_reply(actor: User, case: Case, reply: str, now: datetime, *,
+               via: str = "web") -> CaseNote:
+    """Staff's message to the customer of the locked case: the thread's ``reply`` entry,
+    the case's last reply, the audit entry, and the customer told in-app and by mail."""
+    note = thread.add_message(case, actor.id, "reply", reply, via=via, now=now)
     case.reply = reply
     case.replied_at = now
     case.replied_by_id = actor.id
     if case.first_response_at is None:
         case.first_response_at = now
     audit.record(actor, "case.reply", "case", case.id, reply[:200])
-    subject = f"A reply about {_about(case)}"
-    notify([customer] if customer is not None else [], kind="case_reply",
-           subject=subject[:200], body=reply, link=case.link or "/notifications")
-
-
-def _about(case: Case) -> str:
-    what = {"idea": "your idea", "comment": "your comment",
-            "survey_response": "your survey answer", "market": "the market"}
-    base = what.get(case.source_type, "your feedback")
-    title = one_line(case.title)
-    return f"{base} “{title[:80]}”" if title else base
+    thread.tell_customer(case, reply)
+    return note
 
 
 def add_note(actor: User, case_id: int, body: str) -> Case:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from voice.accounts.models import User
 from voice.admin import rules
+from voice.admin.clock import overdue_clause
 from voice.admin.models import (
     OPEN_STATES,
     Case,
@@ -61,7 +62,7 @@ def teams_overview(now: datetime | None = None) -> list[TeamView]:
             views[team_of_area[area.id]].areas.append(area)
     counts = db.session.execute(
         select(Case.team_id, func.count(Case.id),
-               func.count(Case.id).filter(Case.due_at < now))
+               func.count(Case.id).filter(overdue_clause(now)))
         .where(Case.state.in_(OPEN_STATES)).group_by(Case.team_id)
     )
     for team_id, open_count, overdue in counts:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import StrictStr, model_validator
+from pydantic import StrictStr
 
 from voice.admin.models import CASE_STATES, SOURCE_TYPES
 from voice.api.schemas.common import (
+    ClosedRequest,
     Code,
     JsonId,
     Page,
     Paging,
     QueryText,
-    RequestModel,
     ResponseModel,
     TimeText,
     enum,
-    refuse,
 )
 
 State = Annotated[str, enum(*CASE_STATES)]
@@ -26,7 +25,8 @@ State = Annotated[str, enum(*CASE_STATES)]
 
 
 class CaseQuery(Paging):
-    """Filters; the admin service reads them (``parse_case_filters``)."""
+    """Filters; the admin service reads them (``parse_case_filters``, through
+    ``voice.query_args``: a bad value is a 400 ``invalid_filter`` with a sentence)."""
 
     team: QueryText = None
     state: QueryText = None
@@ -34,7 +34,8 @@ class CaseQuery(Paging):
     overdue: QueryText = None
     assignee: QueryText = None
     replied: QueryText = None
-    q: QueryText = None
+    waiting: QueryText = None  # 1: only cases waiting on the customer; 0: none of them
+    q: QueryText = None  # words in the title, the text or the last message
     since: QueryText = None
     until: QueryText = None
 
@@ -42,7 +43,7 @@ class CaseQuery(Paging):
         return self.model_dump(exclude={"page", "per_page"}, exclude_none=True)
 
 
-class CaseChange(RequestModel):
+class CaseChange(ClosedRequest):
     """Move, assign, reply, note or re-team a case; ``assignee_id`` null unassigns."""
 
     state: Annotated[Annotated[StrictStr, enum(*CASE_STATES)] | None,
@@ -54,14 +55,6 @@ class CaseChange(RequestModel):
     note: Annotated[StrictStr | None, Code("invalid_note", "note must be a string.")] = None
     team_id: Annotated[JsonId | None,
                        Code("invalid_team_id", "team_id must be a number or null.")] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def known_fields(cls, data: Any) -> Any:
-        unknown = sorted(set(data) - set(cls.model_fields)) if isinstance(data, dict) else []
-        if unknown:
-            raise refuse("invalid_field", f"Unknown field: {', '.join(unknown)}.")
-        return data
 
 
 # --- answers ------------------------------------------------------------------------------

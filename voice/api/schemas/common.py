@@ -23,6 +23,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -146,6 +147,18 @@ class RequestModel(BaseModel):
 
     error_code: ClassVar[str] = "invalid"
     error_message: ClassVar[str | None] = None
+
+
+class ClosedRequest(RequestModel):
+    """A body that names only the fields it takes (400 ``invalid_field`` otherwise)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_fields(cls, data: Any) -> Any:
+        unknown = sorted(set(data) - set(cls.model_fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise refuse("invalid_field", f"Unknown field: {', '.join(unknown)}.")
+        return data
 
 
 PAGING = Code("invalid_paging",

@@ -32,14 +32,19 @@ def queue_notice_mail(
     category: str,
     context: Mapping[str, Any] | None = None,
     template: str = "notification",
+    reply_to: str = "",
+    message_id: str = "",
 ) -> OutboxMail:
     """Add one mail of ``category`` for ``user`` to the outbox, with its unsubscribe link
-    (the caller's transaction; never commits)."""
+    (the caller's transaction; never commits). ``reply_to`` and ``message_id`` (a
+    conversation's signed reply address, ``voice.mail.reply_address``) become the mail's
+    Reply-To and Message-ID headers."""
     unsubscribe_url = outbox.site_url("loop.unsubscribe",
                                       token=unsubscribe_token(user.id, category))
     return outbox.queue_mail(
         user.email, name=user.display_name, user_id=user.id, kind=kind, subject=subject,
         template=template, category=category, unsubscribe_url=unsubscribe_url,
+        reply_to=reply_to, message_id=message_id,
         context={"category": CATEGORIES.get(category),
                  "preferences_url": outbox.site_url("loop.preferences"), **(context or {})},
     )
@@ -65,9 +70,14 @@ def notify(
     body: str = "",
     link: str = "",
     mail: bool = True,
+    reply_to: str = "",
+    message_id: str = "",
 ) -> list[Notification]:
     """Notify each user once: in-app always, by mail unless ``mail`` is False or the
-    user turned off the kind's category. Adds rows to the caller's transaction."""
+    user turned off the kind's category. Adds rows to the caller's transaction.
+
+    ``reply_to`` and ``message_id`` are set on the mail (a conversation's reply address,
+    made for one recipient: give them when notifying one user)."""
     recipients = _recipients(users)
     subject = outbox.clip_line(subject)
     link = (link or "")[:LINK_MAX]
@@ -83,5 +93,5 @@ def notify(
         for user in recipients:
             if user.id not in muted:
                 queue_notice_mail(user, kind=kind, subject=subject, category=category,
-                                  context=context)
+                                  context=context, reply_to=reply_to, message_id=message_id)
     return notices
