@@ -223,3 +223,33 @@ def test_signing_in_shares_one_counter_between_page_and_token_call(app, login, c
     assert 429 not in pages
     assert browser.client.post("/login", data={**wrong, "csrf_token": token}).status_code == 429
     assert client.post("/api/v1/tokens", json=wrong).status_code == 429
+
+
+def test_answers_on_a_conversation_share_one_counter_between_page_and_api(
+        app, login, token_for, make_user):
+    """10 a minute per customer, page and API together; another customer is not held back
+    and nothing past the limit is written."""
+    from tests import factories
+    from voice.admin.models import CaseNote
+
+    staff, customer, other = make_user("staff"), make_user("customer"), make_user("customer")
+    case_id = factories.case(customer_id=customer.id)
+    other_case = factories.case(customer_id=other.id, source_id=2)
+    for case in (case_id, other_case):
+        factories.staff_message(staff, case, "How can we help?")
+    client, headers = app.test_client(), token_for(customer)
+    statuses = [client.post(f"/api/v1/me/cases/{case_id}/messages", json={"body": f"API {n}"},
+                            headers=headers).status_code for n in range(6)]
+    browser = login(customer)
+    statuses += [browser.post(f"/me/conversations/{case_id}",
+                              data={"body": f"Page {n}"}).status_code for n in range(4)]
+    statuses.append(client.post(f"/api/v1/me/cases/{case_id}/messages",
+                                json={"body": "one too many"}, headers=headers).status_code)
+    statuses.append(browser.post(f"/me/conversations/{case_id}",
+                                 data={"body": "one too many"}).status_code)
+    assert statuses == [201] * 6 + [302] * 4 + [429, 429]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CaseNote).where(
+            CaseNote.kind == "customer", CaseNote.case_id == case_id)) == 10
+    assert client.post(f"/api/v1/me/cases/{other_case}/messages", json={"body": "Mine"},
+                       headers=token_for(other)).status_code == 201

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from voice.admin import service
 from voice.admin.conversation_forms import CustomerMessageForm
+from voice.admin.limits import message_limit
 from voice.admin.page_helpers import current_actor
 from voice.errors import ServiceError
 from voice.forms import show_service_error
@@ -32,6 +33,7 @@ def index():
 
 @bp.route("/<int:case_id>", methods=["GET", "POST"])
 @login_required
+@message_limit
 def show(case_id: int):
     conversation = service.my_case(current_user, case_id)
     form = CustomerMessageForm()

@@ -16,6 +16,7 @@ customer on the staff calls), 404 ``not_found``, 409 ``invalid_transition``.
 from __future__ import annotations
 
 from voice.admin import service
+from voice.admin.limits import message_limit
 from voice.api.contract import SIGNED_IN, STAFF, Routes
 from voice.api.helpers import caller
 from voice.api.schemas.common import Paging
@@ -46,6 +47,7 @@ def my_case(case_id: int) -> MyCase:
 
 @routes.post("/me/cases/<int:case_id>/messages", body=NewMessage, response=Message,
              status=201, roles=SIGNED_IN, errors=(404,))
+@message_limit
 def post_my_message(case_id: int, body: NewMessage) -> Message:
     """Answer on one of the caller's cases; a closed or waiting case goes back to work"""
     user = caller()
