@@ -58,6 +58,16 @@ def register(made: Made) -> Post:
         "confirm": "The passwords differ."}, kept=("not-an-address", "N" * 81))
 
 
+def register_taken(made: Made) -> Post:
+    """A taken address is one of the errors, not a second submit's (it needs the database)."""
+    taken = made["customer"].email
+    return Post(None, "/register", {
+        "email": taken.upper(), "display_name": "Ann", "password": "short",
+        "confirm": "short"}, {
+        "email": "That email is already registered.",
+        "password": "A password has 8 to 200 characters."}, kept=(taken.upper(),))
+
+
 def profile(made: Made) -> Post:
     return Post("customer", "/me", {"profile-display_name": "P" * 81},
                 {"profile-display_name": "80 characters"}, kept=("P" * 81,))
@@ -284,10 +294,10 @@ def case_change(made: Made) -> Post:
 
 def case_reply(made: Made) -> Post:
     case_id = factories.case(customer_id=made["customer"].id)
-    reply = long_text("Replied", 5_001)
+    reply = long_text("Replied", 20_001)  # a message is at most 20,000 (page and API)
     return Post("staff", f"/admin/cases/{case_id}", {
         "state": "teleported", "reply": reply, "note": ""}, {
-        "state": "Not a valid choice", "reply": "5000 characters"}, kept=(reply,))
+        "state": "Not a valid choice", "reply": "20000 characters"}, kept=(reply,))
 
 
 def public_update(made: Made) -> Post:
@@ -302,7 +312,7 @@ def public_update(made: Made) -> Post:
 
 FORMS: dict[str, Callable[[Made], Post]] = {
     function.__name__: function for function in (
-        register, profile, password, reset_request, reset_password, delete_account,
+        register, register_taken, profile, password, reset_request, reset_password, delete_account,
         new_idea, comment, status_change, merge_target, new_survey, survey_details,
         add_question, edit_question, answer_survey, new_market, edit_market, trade, resolve,
         routing_rule, routing_rule_saved, team, new_team, area, user_role, case_change,

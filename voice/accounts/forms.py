@@ -15,7 +15,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from voice.accounts.service import check_display_name, check_password_rules, normalise_email
+from voice.accounts.service import (
+    check_display_name,
+    check_email_free,
+    check_password_rules,
+    normalise_email,
+)
 from voice.forms import ServiceCheck
 
 CURRENT_PASSWORD = {"autocomplete": "current-password"}
@@ -24,14 +29,16 @@ USERNAME = {"autocomplete": "username"}
 EMAIL = {"autocomplete": "email"}
 
 VALID_EMAIL = ServiceCheck(normalise_email)
+#: A valid email no account has yet (registration): shown with the other errors.
+FREE_EMAIL = ServiceCheck(check_email_free)
 VALID_NAME = ServiceCheck(check_display_name)
 #: A new password as the service wants it (its length, its sentence).
 NEW_PASSWORD_RULES = ServiceCheck(check_password_rules)
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), VALID_EMAIL],
-                       render_kw=EMAIL)
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), VALID_EMAIL,
+                                            FREE_EMAIL], render_kw=EMAIL)
     display_name = StringField("Display name",
                                validators=[DataRequired(), Length(max=80), VALID_NAME],
                                render_kw={"autocomplete": "nickname"})

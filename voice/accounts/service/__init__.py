@@ -44,6 +44,7 @@ from voice.accounts.service.queries import (
     user_for_token,
 )
 from voice.accounts.service.registration import (
+    check_email_free,
     create_user,
     register,
     set_active,
@@ -64,6 +65,7 @@ __all__ = [
     "check_password_reset_token",
     "check_password_rules",
     "count_users",
+    "check_email_free",
     "create_user",
     "end_all_sessions",
     "end_session",

@@ -12,8 +12,20 @@ from voice.accounts.service.checks import check_display_name, check_role, normal
 from voice.accounts.service.passwords import check_password_rules, end_sessions, hash_password
 from voice.accounts.service.queries import get_user, user_by_email
 from voice.database import write_transaction
-from voice.errors import Conflict, NotFound
+from voice.errors import Conflict, Invalid, NotFound
 from voice.extensions import db
+
+EMAIL_TAKEN = "That email is already registered."
+
+
+def check_email_free(email: str) -> str:
+    """The email normalised; Invalid ``email_taken`` when an account has it (the form's
+    check, so a taken address shows with every other error; ``create_user`` checks again
+    under its lock and answers Conflict)."""
+    email = normalise_email(email)
+    if user_by_email(email) is not None:
+        raise Invalid(EMAIL_TAKEN, code="email_taken", field="email")
+    return email
 
 
 def create_user(email: str, password: str, display_name: str, role: str = "customer") -> User:
@@ -24,7 +36,7 @@ def create_user(email: str, password: str, display_name: str, role: str = "custo
     check_role(role)
     with write_transaction():
         if user_by_email(email) is not None:
-            raise Conflict("That email is already registered.", code="email_taken", field="email")
+            raise Conflict(EMAIL_TAKEN, code="email_taken", field="email")
         user = User(
             email=email,
             display_name=display_name,
