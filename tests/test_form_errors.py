@@ -15,6 +15,7 @@ import pytest
 
 from tests import factories
 from voice.accounts import service as accounts
+from voice.areas.service import create_area
 
 
 def long_text(word: str, length: int) -> str:
@@ -264,10 +265,38 @@ def team(made: Made) -> Post:
         kept=('value="ftp://hooks.example"', description))
 
 
+def team_taken(made: Made) -> Post:
+    """Another team's name (in another case) is one of the errors; its own name is not."""
+    factories.team(made["admin"], "Billing")
+    team_id = factories.team(made["admin"], "Operations")
+    return Post("admin", f"/admin/teams/{team_id}", {
+        "name": "billing", "description": "", "webhook_url": "ftp://hooks.example",
+        "webhook_secret": ""}, {
+        "name": "A team with that name exists already.",
+        "webhook_url": "A webhook URL is an http:// or https:// address."},
+        kept=('value="billing"',))
+
+
+def new_team_taken(made: Made) -> Post:
+    factories.team(made["admin"], "Billing")
+    return Post("admin", "/admin/teams", {"name": " BILLING ", "description": "D" * 501}, {
+        "name": "A team with that name exists already.", "description": "500 characters"},
+        kept=("D" * 501,))
+
+
 def new_team(made: Made) -> Post:
     return Post("admin", "/admin/teams", {"name": " B ", "description": "D" * 501}, {
         "name": "A team's name has 2 to 80 characters.", "description": "500 characters"},
         kept=("D" * 501,))
+
+
+def area_taken(made: Made) -> Post:
+    with made["app"].app_context():
+        create_area("Billing")
+    return Post("admin", "/admin/areas", {
+        "name": "billing", "description": "Y" * 501, "team_id": ""}, {
+        "name": "An area with that name exists already.", "description": "500 characters"},
+        kept=('value="billing"', "Y" * 501))
 
 
 def area(made: Made) -> Post:
@@ -315,8 +344,8 @@ FORMS: dict[str, Callable[[Made], Post]] = {
         register, register_taken, profile, password, reset_request, reset_password, delete_account,
         new_idea, comment, status_change, merge_target, new_survey, survey_details,
         add_question, edit_question, answer_survey, new_market, edit_market, trade, resolve,
-        routing_rule, routing_rule_saved, team, new_team, area, user_role, case_change,
-        case_reply, public_update)}
+        routing_rule, routing_rule_saved, team, team_taken, new_team, new_team_taken, area,
+        area_taken, user_role, case_change, case_reply, public_update)}
 
 
 def error_of(page: str, field_id: str) -> str:

@@ -11,7 +11,7 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from voice.errors import Invalid, ServiceError
+from voice.errors import ServiceError
 
 
 def show_service_error(form: FlaskForm, error: ServiceError) -> None:
@@ -34,10 +34,10 @@ def _problems_of(error: ServiceError) -> list[tuple[str | None, str]]:
 
 class ServiceCheck:
     """A field validator that runs the service's own check of one value (``check(value)``,
-    raising ``Invalid``), so the form shows the service's sentence beside its field
-    together with every other field's error: one submit shows every problem (issue 13).
-    The service checks again when it is called; a check needing the database is fine
-    (a lookup by a key), a write is not."""
+    raising ``Invalid``, or a ``Conflict`` such as a name in use), so the form shows the
+    service's sentence beside its field together with every other field's error: one
+    submit shows every problem (issue 13). The service checks again when it is called; a
+    check needing the database is fine (a lookup by a key), a write is not."""
 
     def __init__(self, check: Callable[[Any], object]) -> None:
         self.check = check
@@ -47,7 +47,7 @@ class ServiceCheck:
             return
         try:
             self.check(field.data)
-        except Invalid as error:
+        except ServiceError as error:  # Invalid, or a Conflict such as a name in use
             raise ValidationError(error.message) from None
 
 

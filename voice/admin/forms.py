@@ -16,6 +16,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     EmailField,
+    Field,
     IntegerField,
     SelectField,
     StringField,
@@ -30,10 +31,12 @@ from voice.admin.service import (
     MAX_REPLY,
     TRANSITIONS,
     InvalidRule,
+    check_team_name_free,
     parse_idea_ids,
     rule_from_fields,
 )
-from voice.errors import Invalid
+from voice.areas.service import check_area_name_free
+from voice.errors import Invalid, ServiceError
 from voice.forms import ServiceCheck, choices
 
 AREA_TEAM = "area"
@@ -117,6 +120,9 @@ class CaseForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
+    """A team's settings; the view sets ``team_id`` so its own name is not "taken"."""
+
+    team_id: int | None = None
     name = StringField("Name", validators=[DataRequired(), TEAM_NAME])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     webhook_url = StringField(
@@ -127,9 +133,18 @@ class TeamForm(FlaskForm):
         description="Leave empty to keep the current one (one is made when you first set a "
                     "URL).")
 
+    def validate_name(self, field: Field) -> None:
+        if field.errors:
+            return
+        try:
+            check_team_name_free(field.data, self.team_id)
+        except ServiceError as error:
+            raise ValidationError(error.message) from None
+
 
 class NewTeamForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), TEAM_NAME])
+    name = StringField("Name", validators=[DataRequired(), TEAM_NAME,
+                                           ServiceCheck(check_team_name_free)])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
 
 
@@ -138,7 +153,8 @@ class OwnerForm(FlaskForm):
 
 
 class AreaForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), AREA_NAME])
+    name = StringField("Name", validators=[DataRequired(), AREA_NAME,
+                                           ServiceCheck(check_area_name_free)])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     team_id = SelectField("Team", choices=[], validators=[Optional()])
 

@@ -57,6 +57,7 @@ def teams():
 def team(team_id: int):
     view = service.team_detail(team_id)
     form = TeamForm(obj=view.team) if request.method == "GET" else TeamForm()
+    form.team_id = team_id
     if request.method == "GET":
         form.webhook_secret.data = ""
     owner_form = OwnerForm(prefix="owner")

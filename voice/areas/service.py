@@ -51,14 +51,22 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
 
 
+def check_area_name_free(name: str) -> str:
+    """The area's slug; Conflict ``area_exists`` when an area has the same (the service's
+    check under its lock, and the area form's, so it shows with the other errors)."""
+    slug = slugify(" ".join((name or "").split()))
+    if area_by_slug(slug) is not None:
+        raise Conflict("An area with that name exists already.", code="area_exists",
+                       field="name")
+    return slug
+
+
 def create_area(name: str, description: str = "") -> Area:
     name = " ".join(name.split())
     if not 2 <= len(name) <= 80:
         raise Invalid("An area's name has 2 to 80 characters.", field="name")
-    slug = slugify(name)
     with write_transaction():
-        if area_by_slug(slug) is not None:
-            raise Conflict("An area with that name exists already.", code="area_exists")
+        slug = check_area_name_free(name)
         area = Area(slug=slug, name=name, description=description.strip()[:500])
         db.session.add(area)
     return area

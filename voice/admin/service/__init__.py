@@ -136,7 +136,13 @@ from voice.admin.service.routing_rules import (
     rule_from_fields,
     update_rule,
 )
-from voice.admin.service.teams import add_owner, create_team, remove_owner, update_team
+from voice.admin.service.teams import (
+    add_owner,
+    check_team_name_free,
+    create_team,
+    remove_owner,
+    update_team,
+)
 from voice.admin.service.thread import MAX_MESSAGE
 from voice.admin.service.updates import parse_idea_ids, publish_update
 from voice.admin.service.users import change_role, set_user_active
@@ -214,6 +220,7 @@ __all__ = [
     "change_role",
     "create_area",
     "create_rule",
+    "check_team_name_free",
     "create_team",
     "delete_rule",
     "ensure_defaults",

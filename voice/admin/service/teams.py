@@ -44,7 +44,11 @@ def _check_webhook_secret(secret: str | None) -> str:
     return secret
 
 
-def _check_name_free(name: str, team_id: int | None = None) -> None:
+def check_team_name_free(name: str, team_id: int | None = None) -> None:
+    """Conflict ``team_exists`` when another team (than ``team_id``) has this name, in any
+    case (the service's check under its lock, and the team forms' check, so a taken name
+    shows with the other errors)."""
+    name = " ".join((name or "").split())
     stmt = select(Team.id).where(func.lower(Team.name) == name.lower())
     if team_id is not None:
         stmt = stmt.where(Team.id != team_id)
@@ -57,7 +61,7 @@ def create_team(actor: User, name: str, description: str = "") -> Team:
     require_admin(actor)
     name = _clean_name(name)
     with write_transaction():
-        _check_name_free(name)
+        check_team_name_free(name)
         team = Team(name=name, description=(description or "").strip()[:500])
         db.session.add(team)
         db.session.flush()
@@ -77,7 +81,7 @@ def update_team(actor: User, team_id: int, *, name: str, description: str = "",
         team = db.session.scalar(select(Team).where(Team.id == team_id).with_for_update())
         if team is None:
             raise NotFound("No such team.", code="unknown_team")
-        _check_name_free(name, team.id)
+        check_team_name_free(name, team.id)
         changes = []
         if team.name != name:
             changes.append(f"name {team.name!r} → {name!r}")
