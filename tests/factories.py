@@ -24,6 +24,7 @@ from email.message import EmailMessage
 from typing import Any, NamedTuple, TypeVar
 from uuid import uuid4
 
+import jwt
 from flask import Flask, has_app_context
 from sqlalchemy import inspect, select
 
@@ -138,6 +139,37 @@ def api_token(person: User) -> str:
         return accounts.issue_token(person.email, PASSWORD)
 
 
+#: The host product's secret in the identify tests (``IDENTIFY_SECRET``).
+IDENTIFY_SECRET = "host-product-secret-for-the-identify-tests-0123456789"
+
+
+def identity_token(sub: str = "host-42", email: str = "ada@host.example", name: str = "Ada",
+                   *, secret: str = IDENTIFY_SECRET, algorithm: str = "HS256",
+                   expires_in: float = 600, **claims: Any) -> str:
+    """A JWT as a host product signs it for ``POST /api/v1/identify``; ``claims`` add to
+    (or, as None, remove) the standard ``sub email name exp``."""
+    body: dict[str, Any] = {"sub": sub, "email": email, "name": name,
+                            "exp": int(_unix_now() + expires_in)}
+    body.update(claims)
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, secret,
+                      algorithm=algorithm)
+
+
+def _unix_now() -> float:
+    return (utcnow() - datetime(1970, 1, 1)).total_seconds()
+
+
+def identified(sub: str = "host-42", email: str = "ada@host.example", name: str = "Ada",
+               **attributes: Any) -> User:
+    """The customer the host product identified (through ``accounts.identify``), detached."""
+    token = identity_token(sub, email, name, attributes=attributes or None)
+    with _context():
+        made, _token = accounts.identify(token, IDENTIFY_SECRET)
+        db.session.refresh(made)
+        db.session.expunge(made)
+        return made
+
+
 def area(name: str = "Billing", description: str = "") -> Area:
     """An area (its slug is made from ``name``: "Mobile app" is ``mobile-app``)."""
     with _context() as own:
@@ -159,6 +191,14 @@ def idea(author: User, title: str = "Export invoices to PDF", description: str =
         for commenter, body in comments:
             ideas.add_comment(commenter, idea_id, body)
         return idea_id
+
+
+def move_idea(actor: User, idea_id: int, *moves: tuple[str, datetime | None],
+              note: str = "") -> None:
+    """Staff ``actor`` moves the idea through ``moves`` (status, when; None: now), in order."""
+    with _context():
+        for status, when in moves:
+            ideas.change_status(actor, idea_id, status, note, now=when)
 
 
 # --- surveys ---------------------------------------------------------------------------
@@ -364,3 +404,14 @@ def notifications(people: Iterable[User | None], *, kind: str, subject: str, bod
         recipients = [db.session.get(User, p.id) if p else None for p in people]
         return [n.id for n in loop.notify(recipients, kind=kind, subject=subject, body=body,
                                           link=link, mail=mail)]
+
+
+# --- "You asked, we did" ---------------------------------------------------------------
+
+
+def published_update(author: User, idea_ids: Sequence[int], title: str = "Exports are here",
+                     body: str = "CSV **and** Excel.", *, at: datetime | None = None) -> int:
+    """The id of an update ``author`` (staff) published at ``at`` (now), delivering
+    ``idea_ids`` (which move to done and whose voters are told)."""
+    with _context():
+        return staff_side.publish_update(author, title, body, list(idea_ids), now=at).id

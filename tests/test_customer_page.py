@@ -217,9 +217,10 @@ def _bulk_history(app, customer_id: int, author_id: int, market, each: int) -> i
     return 7 * each
 
 
-# session user; the user; four domains' counts; four domains' newest rows; the bell
-CUSTOMER_PAGE = 11
-CUSTOMER_API = 10  # the token's user (one join); the user; four counts; four timelines
+# session user; the user; four domains' counts; four domains' newest rows; the host's
+# attributes (issue 15); the bell
+CUSTOMER_PAGE = 12
+CUSTOMER_API = 11  # the token's user; the user; four counts; four timelines; attributes
 
 
 def statements_of(app, client, path: str, expect: int = 200, **kwargs) -> list[str]:

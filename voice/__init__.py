@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from voice.admin.public_views import bp as updates_bp
     from voice.admin.views import bp as admin_bp
     from voice.api import bp as api_bp
+    from voice.ideas.roadmap_views import bp as roadmap_bp
     from voice.ideas.views import bp as ideas_bp
     from voice.loop.views import bp as loop_bp
     from voice.main.views import bp as main_bp
@@ -95,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         main_bp, accounts_bp, ideas_bp, surveys_bp, markets_bp, loop_bp, admin_bp, updates_bp,
-        conversations_bp, api_bp,
+        conversations_bp, api_bp, roadmap_bp,
     ):
         app.register_blueprint(blueprint)
 

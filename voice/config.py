@@ -61,6 +61,9 @@ class Config:
     IMAP_URL = os.environ.get("VOICE_IMAP_URL", "")
     BASE_URL = os.environ.get("VOICE_BASE_URL", "http://127.0.0.1:8000")
     STARTING_BALANCE = int(os.environ.get("VOICE_STARTING_BALANCE", "1000"))
+    # The HS256 key the host product signs its users' identity with (POST /api/v1/identify,
+    # voice.accounts.service.identity); empty: identify is off (404 ``identify_off``).
+    IDENTIFY_SECRET = os.environ.get("VOICE_IDENTIFY_SECRET", "")
     HTTPS = env_flag("VOICE_HTTPS", False)
 
     RATELIMIT_ENABLED = env_flag("VOICE_RATELIMIT_ENABLED", True)

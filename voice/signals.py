@@ -45,6 +45,10 @@ market_voided = voice_signals.signal("market-voided")
 #: the idea} for the ideas it knows of (markets: the linked market, its probability and
 #: status). The ideas pages send it, so ideas (below markets) never import markets.
 idea_links_requested = voice_signals.signal("idea-links-requested")
+#: sender: tuple of idea ids. Collector: a receiver returns {idea id: [the updates that
+#: delivered it, newest first]} (admin's "You asked, we did": ``.title``, ``.link``,
+#: ``.published_at``), for the "Shipped in" line of an idea's page (issue 15).
+idea_updates_requested = voice_signals.signal("idea-updates-requested")
 
 #: sender: User (a staff member or admin); kwargs: action (e.g. "idea.status",
 #: "market.resolve", "user.role"), target_type, target_id, detail (a short text).

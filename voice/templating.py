@@ -25,7 +25,8 @@ class Link:
 
 
 # The product's main navigation; an entry shows once its blueprint is registered.
-NAV_ITEMS = [("ideas.index", "Ideas"), ("surveys.index", "Surveys"), ("markets.index", "Markets"),
+NAV_ITEMS = [("ideas.index", "Ideas"), ("roadmap.index", "Roadmap"), ("surveys.index", "Surveys"),
+             ("markets.index", "Markets"),
              ("updates.index", "You asked, we did")]
 ADMIN_ENDPOINT = "admin.home"
 # The staff navigation (templates/admin/_layout.html): every staff page is one click away.

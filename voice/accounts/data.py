@@ -33,7 +33,7 @@ EXPORT_FORMAT = "voice-account-export/1"
 #: The download's sections in the order it shows them (after ``format`` and
 #: ``exported_at``); a section no name here lists follows, in the order it came.
 EXPORT_SECTIONS = (
-    "profile", "login_sessions", "api_tokens",  # accounts
+    "profile", "login_sessions", "api_tokens", "external_identities", "attributes",  # accounts
     "ideas", "comments", "votes", "idea_subscriptions",  # ideas
     "survey_responses",  # surveys
     "positions", "trades", "ledger",  # markets

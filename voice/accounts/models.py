@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voice.clock import utcnow
 from voice.extensions import Model
 from voice.permissions import ROLES, STAFF_ROLES
 
-__all__ = ["ROLES", "STAFF_ROLES", "ApiToken", "LoginSession", "User"]
+__all__ = [
+    "ROLES", "STAFF_ROLES", "ApiToken", "ExternalIdentity", "LoginSession", "User",
+    "UserAttribute",
+]
 
 
 class User(UserMixin, Model):
@@ -88,3 +91,32 @@ class LoginSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExternalIdentity(Model):
+    """Who a user is in a host product (issue 15): the ``sub`` of the JWT the host signed
+    (``source`` 'identify'), so a changed email still finds the same account."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (UniqueConstraint("source", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserAttribute(Model):
+    """One attribute the host product tells about a customer (plan, region, revenue...):
+    a string (``text_value``) or a finite number (``number_value``), by ``kind``."""
+
+    __tablename__ = "user_attributes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # 'string' | 'number'
+    text_value: Mapped[str | None] = mapped_column(String(500))
+    number_value: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,13 +12,14 @@
   an idea merged, a market resolved or voided closes its open cases, in the sender's
   transaction (after the audit entry of the domain's action);
 - escalation (voice/admin/service/escalation.py): a case whose due time moves later may
-  escalate again (``escalated_at`` cleared).
+  escalate again (``escalated_at`` cleared);
+- "Shipped in" (voice/admin/shipped_in.py): the updates that delivered an idea, for its page.
 """
 
 from __future__ import annotations
 
 from voice import signals
-from voice.admin import audit, personal_data, routing, routing_cache
+from voice.admin import audit, personal_data, routing, routing_cache, shipped_in
 from voice.admin.service import escalation, following
 
 
@@ -42,6 +43,8 @@ def connect() -> None:
     signals.idea_merged.connect(following.on_merged, weak=False)
     signals.market_resolved.connect(following.on_market_resolved, weak=False)
     signals.market_voided.connect(following.on_market_voided, weak=False)
+
+    signals.idea_updates_requested.connect(shipped_in.updates_for_ideas, weak=False)
 
     signals.personal_data_requested.connect(personal_data.export, weak=False)
     signals.personal_data_erasing.connect(personal_data.erase, weak=False)

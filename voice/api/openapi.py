@@ -19,6 +19,9 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
 from voice.api import accounts, admin, conversations, customers, ideas, loop, markets, surveys
+from voice.api import identify as identify_api  # issue 15 (H9): identity from the host
+from voice.api import roadmap as roadmap_api  # issue 15 (H7): the roadmap
+from voice.api import updates as updates_api  # issue 15 (H8): the changelog
 from voice.api.contract import JSON, Operation, Routes
 from voice.api.schemas.common import ErrorBody
 
@@ -27,7 +30,8 @@ REF = "#/components/schemas/{model}"
 
 # The calls of each module, in the document's order.
 DOMAIN_ROUTES = (accounts.routes, ideas.routes, surveys.routes, markets.routes, loop.routes,
-                 admin.routes, conversations.routes, customers.routes)
+                 admin.routes, conversations.routes, customers.routes, updates_api.routes,
+                 roadmap_api.routes, identify_api.routes)
 
 ERRORS = {
     400: "Invalid input", 401: "No or bad token", 403: "Role not allowed",

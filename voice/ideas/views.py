@@ -61,6 +61,15 @@ def linked_markets_for(idea_ids: list[int]) -> dict:
     return linked
 
 
+def shipped_in_for(idea_id: int) -> list:
+    """The updates that delivered the idea, newest first (``signals.idea_updates_requested``,
+    answered by the staff side's "You asked, we did", which ideas never imports)."""
+    shipped: list = []
+    for _receiver, answer in signals.idea_updates_requested.send((idea_id,)):
+        shipped.extend((answer or {}).get(idea_id, []))
+    return shipped
+
+
 def start_market_url_for(idea_id: int) -> str | None:
     """Where staff start a market on this idea."""
     return url_for("markets.new", idea_id=idea_id)
@@ -152,7 +161,7 @@ def render_detail(idea_id: int, *, status: int = 200, **forms):
     all_forms.update(forms)
     return render_template(
         "ideas/detail.html", detail=detail, idea=idea, staff=staff,
-        linked=linked_markets_for([idea.id]),
+        linked=linked_markets_for([idea.id]), shipped_in=shipped_in_for(idea.id),
         start_market_url=start_market_url_for(idea.id) if staff else None,
         statuses=STATUS_LABELS, **all_forms,
     ), status

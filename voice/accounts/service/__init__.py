@@ -10,7 +10,9 @@ work. Behind it, one file per concern:
 - ``passwords``: the password rules, signing in, changing or setting a password, and
   resetting it from a mailed link;
 - ``sessions``: start and end login sessions (one row per signed-in browser);
-- ``tokens``: issue and revoke API bearer tokens.
+- ``tokens``: issue and revoke API bearer tokens;
+- ``identity``: a JWT signed by the host product exchanged for a token (issue 15), and
+  the attributes it tells.
 
 The bearer-token lookup (every API call) and the login-session lookup (every signed-in
 page) are the tuned statements, in ``voice.accounts.sql``. Downloading one's data and
@@ -20,6 +22,7 @@ closing the account are in ``voice.accounts.data`` (the personal-data collector 
 from __future__ import annotations
 
 from voice.accounts.service.checks import check_display_name, normalise_email
+from voice.accounts.service.identity import attributes_of, identify
 from voice.accounts.service.passwords import (
     MAX_PASSWORD,
     MIN_PASSWORD,
@@ -59,6 +62,7 @@ __all__ = [
     "MIN_PASSWORD",
     "RESET_MAX_AGE",
     "RESET_SALT",
+    "attributes_of",
     "authenticate",
     "change_password",
     "check_display_name",
@@ -70,6 +74,7 @@ __all__ = [
     "end_all_sessions",
     "end_session",
     "get_user",
+    "identify",
     "issue_token",
     "load_session_user",
     "normalise_email",

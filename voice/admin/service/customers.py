@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import String, case, func, literal, select, union_all
 
 from voice.accounts.models import User
-from voice.accounts.service import get_user
+from voice.accounts.service import attributes_of, get_user
 from voice.activity import Activity, newest
 from voice.admin.models import OPEN_STATES, STATE_LABELS, Case, CaseNote
 from voice.errors import Invalid
@@ -93,7 +93,7 @@ class CustomerView:
     user: User
     summary: Summary
     timeline: Timeline
-    # What identity brings about the customer (plan, company...): none yet (issue 15).
+    # What the host product tells about the customer (plan, region...; issue 15).
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -174,7 +174,8 @@ def customer_timeline(user_id: int, total: int, page: int = 1,
 
 def customer_view(actor: User, user_id: int, page: int = 1, per_page: int = 20,
                   ) -> CustomerView:
-    """What the staff see of a person: the user, the summary, a page of the timeline.
+    """What the staff see of a person: the user, the summary, a page of the timeline, and
+    the attributes the host product told (``identify``).
 
     Errors: 403 for a customer, 404 ``not_found`` for no such user, 400
     ``invalid_paging`` for a page past the timeline's depth (checked first: nothing read).
@@ -184,4 +185,5 @@ def customer_view(actor: User, user_id: int, page: int = 1, per_page: int = 20,
     user = get_user(user_id)
     summary = customer_summary(user.id)
     timeline = customer_timeline(user.id, summary.interactions, page, per_page)
-    return CustomerView(user=user, summary=summary, timeline=timeline)
+    return CustomerView(user=user, summary=summary, timeline=timeline,
+                        attributes=attributes_of(user.id))

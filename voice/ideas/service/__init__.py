@@ -53,6 +53,14 @@ from voice.ideas.service.queries import (
     survivor_of,
     voted_ids,
 )
+from voice.ideas.service.roadmap import (
+    DONE_WINDOW,
+    ROADMAP_STATUSES,
+    Roadmap,
+    RoadmapCard,
+    RoadmapColumn,
+    public_roadmap,
+)
 from voice.ideas.service.submitting import edit_idea, submit_idea
 from voice.ideas.service.voting import add_vote_for, cast_vote, remove_vote
 from voice.ideas.sql import SEARCH_SORT, SORTS, not_merged
@@ -61,9 +69,11 @@ from voice.permissions import require_staff
 __all__ = [
     "COMMENT_MAX",
     "DESCRIPTION_MAX",
+    "DONE_WINDOW",
     "EXPORT_COLUMNS",
     "MERGE_CHAIN_LIMIT",
     "NOTE_MAX",
+    "ROADMAP_STATUSES",
     "SEARCH_SORT",
     "SORTS",
     "TITLE_MAX",
@@ -71,6 +81,9 @@ __all__ = [
     "Activity",
     "IdeaDetail",
     "IdeaPage",
+    "Roadmap",
+    "RoadmapCard",
+    "RoadmapColumn",
     "activity_for",
     "add_comment",
     "add_vote_for",
@@ -91,6 +104,7 @@ __all__ = [
     "list_ideas",
     "merge_ideas",
     "not_merged",
+    "public_roadmap",
     "rebuild_tallies",
     "remove_vote",
     "require_staff",
