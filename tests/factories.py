@@ -41,6 +41,7 @@ from voice.database import write_transaction
 from voice.extensions import db
 from voice.ideas import service as ideas
 from voice.loop import service as loop
+from voice.mail import reply_address
 from voice.mail.inbound import RawMail
 from voice.markets import service as markets
 from voice.surveys import service as surveys
@@ -377,6 +378,15 @@ def reply_template(author: User, team_id: int, name: str = "Thanks",
     """The id of a reply template of the team (``author``: an admin or an owner)."""
     with _context():
         return staff_side.create_reply_template(author, team_id, name, body).id
+
+
+def mailed_case(customer: User) -> tuple[int, str, str]:
+    """A case about ``customer``, and the signed reply address and Message-ID a mail on it
+    carries (what the customer's reply answers)."""
+    case_id = case(customer_id=customer.id)
+    with _context():
+        reply_to, message_id = reply_address(case_id, customer.id)
+    return case_id, reply_to, message_id
 
 
 def inbound_mail(sender: str, to: str = "reply@voice.example", body: str = "Any news?", *,

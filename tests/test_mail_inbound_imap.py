@@ -30,7 +30,7 @@ from tests.test_mail_delivery import Inbox, SmtpServer
 from voice.admin import inbound, inbound_commands
 from voice.admin.models import Case, CaseNote, InboundMail
 from voice.extensions import db
-from voice.mail import delivery, imap, reply_address, reply_tokens
+from voice.mail import delivery, imap, reply_tokens
 
 USER, PASSWORD = "replies", "s3cret pass"
 PYMAP = Path(sys.executable).with_name("pymap")
@@ -114,10 +114,7 @@ def app_config():
 
 @pytest.fixture
 def conversation(app, customer):
-    case_id = factories.case(customer_id=customer.id)
-    with app.app_context():
-        reply_to, message_id = reply_address(case_id, customer.id)
-    return case_id, reply_to, message_id
+    return factories.mailed_case(customer)
 
 
 def mail(sender: str, to: str, body: str, message_id: str, in_reply_to: str = "") -> bytes:

@@ -48,11 +48,7 @@ def reply(sender: str, to: str, body: str = "It works now, thanks!", *,
 
 @pytest.fixture
 def conversation(app, customer):
-    """A case about ``customer``, and the reply address and Message-ID of a mail on it."""
-    case_id = factories.case(customer_id=customer.id)
-    with app.app_context():
-        reply_to, message_id = reply_address(case_id, customer.id)
-    return case_id, reply_to, message_id
+    return factories.mailed_case(customer)
 
 
 def stored(app) -> list[InboundMail]:
